@@ -52,7 +52,8 @@ class ChunkStore(Protocol):
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]: ...
 
     def query(self, dense: np.ndarray, sparse: SparseVec, *, mode: SearchMode, filters: SearchFilters,
-              limit: int, prefetch_limit: int, rrf_k: int) -> list[ScoredChunk]: ...
+              limit: int, prefetch_limit: int, rrf_k: int,
+              weights: tuple[float, float] = (1.0, 1.0)) -> list[ScoredChunk]: ...
 
     def count(self) -> int: ...
 
@@ -115,23 +116,28 @@ class EdgeStore:
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0)):
         from qdrant_edge import Fusion, Prefetch, Query, QueryRequest, SparseVector
 
         flt = _edge_filter(filters)
-        dense_q = Query.Nearest([float(x) for x in dense], using=DENSE)
-        sparse_q = Query.Nearest(SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
+
+        def dense_q():
+            return Query.Nearest([float(x) for x in dense], using=DENSE)
+
+        def sparse_q():
+            return Query.Nearest(SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
+
         if mode is SearchMode.SPARSE:
             if sparse.empty:
                 return []
-            request = QueryRequest(limit=limit, query=sparse_q, filter=flt, with_payload=True)
+            request = QueryRequest(limit=limit, query=sparse_q(), filter=flt, with_payload=True)
         elif mode is SearchMode.DENSE or sparse.empty:
-            request = QueryRequest(limit=limit, query=dense_q, filter=flt, with_payload=True)
+            request = QueryRequest(limit=limit, query=dense_q(), filter=flt, with_payload=True)
         else:
             request = QueryRequest(
-                limit=limit, query=Fusion.Rrf(k=rrf_k), with_payload=True,
-                prefetches=[Prefetch(limit=prefetch_limit, query=dense_q, filter=flt),
-                            Prefetch(limit=prefetch_limit, query=sparse_q, filter=flt)],
+                limit=limit, query=Fusion.Rrf(k=rrf_k, weights=list(weights)), with_payload=True,
+                prefetches=[Prefetch(limit=prefetch_limit, query=dense_q(), filter=flt),
+                            Prefetch(limit=prefetch_limit, query=sparse_q(), filter=flt)],
             )
         return [ScoredChunk(str(p.id), float(p.score), dict(p.payload or {})) for p in self._shard.query(request)]
 
@@ -234,23 +240,28 @@ class ClientStore:
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0)):
         from qdrant_client import models
 
         flt = _client_filter(filters)
-        sparse_q = models.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
-        dense_q = [float(x) for x in dense]
+
+        def dense_q():
+            return [float(x) for x in dense]
+
+        def sparse_q():
+            return models.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
+
         if mode is SearchMode.SPARSE:
             if sparse.empty:
                 return []
-            kwargs = dict(query=sparse_q, using=SPARSE, query_filter=flt)
+            kwargs = dict(query=sparse_q(), using=SPARSE, query_filter=flt)
         elif mode is SearchMode.DENSE or sparse.empty:
-            kwargs = dict(query=dense_q, using=DENSE, query_filter=flt)
+            kwargs = dict(query=dense_q(), using=DENSE, query_filter=flt)
         else:
             kwargs = dict(
-                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k)),
-                prefetch=[models.Prefetch(query=dense_q, using=DENSE, limit=prefetch_limit, filter=flt),
-                          models.Prefetch(query=sparse_q, using=SPARSE, limit=prefetch_limit, filter=flt)],
+                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))),
+                prefetch=[models.Prefetch(query=dense_q(), using=DENSE, limit=prefetch_limit, filter=flt),
+                          models.Prefetch(query=sparse_q(), using=SPARSE, limit=prefetch_limit, filter=flt)],
             )
         res = self._client.query_points(self.collection, limit=limit, with_payload=True, **kwargs)
         return [ScoredChunk(str(p.id), float(p.score), dict(p.payload or {})) for p in res.points]

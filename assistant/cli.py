@@ -1,0 +1,131 @@
+"""`python -m assistant …`: the command line. Heavy imports happen inside the commands,
+so `--help` is instant; AssistantError becomes a message and an exit code here only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+
+def _settings(args: argparse.Namespace, **extra):
+    from assistant.config import Settings
+
+    return Settings.load(args.config, index_dir=args.index, **extra)
+
+
+def _print_json(data: dict) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from indexing.embedding import make_embedder
+    from indexing.pipeline import ingest
+
+    settings = _settings(args)
+    report = ingest(settings, make_embedder(settings), [Path(p) for p in args.paths], rebuild=args.rebuild,
+                    show_progress=sys.stderr.isatty() and not args.json)
+    if args.json:
+        _print_json({
+            "documents": report.documents, "chunks": report.chunks, "embedded": report.embedded,
+            "reused": report.reused, "removed": report.removed, "up_to_date": report.up_to_date,
+            "seconds": round(report.seconds, 2), "generation": report.generation,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        })
+    else:
+        state = "already up to date" if report.up_to_date else "updated"
+        print(f"index {state}: {report.documents} documents, {report.chunks} chunks "
+              f"({report.embedded} embedded, {report.reused} reused, {report.removed} removed) "
+              f"in {report.seconds:.1f} s → {settings.index_dir}")
+        if report.sparse_recomputed:
+            print("the vocabulary changed: BM25 vectors of all chunks were recomputed")
+    for s in report.skipped:
+        print(f"skipped {s.reason}", file=sys.stderr)
+    return 2 if report.skipped else 0
+
+
+def _filters(args: argparse.Namespace):
+    from assistant.types import Level, SearchFilters
+
+    try:
+        levels = tuple(Level.parse(v) for v in args.level or ())
+    except ValueError as exc:
+        from assistant.errors import InputError
+
+        raise InputError(str(exc)) from None
+    return SearchFilters(levels=levels, doc_titles=tuple(args.doc or ()))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.retrieval import Retriever
+
+    settings = _settings(args, mode=args.mode)
+    with Retriever(settings) as retriever:
+        result = retriever.search(args.query, top_k=args.top_k, filters=_filters(args))
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    if not result.hits:
+        print("no matching clauses (check the filters)")
+    for h in result.hits:
+        place = " › ".join(h.heading_path)
+        print(f"{h.rank:>2}. 《{h.doc_title}》 {place}  [{h.score:.4f}]")
+        print("    " + h.text.replace("\n", "\n    "))
+    print(f"({len(result.hits)} hits in {result.elapsed_ms:.0f} ms)", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.runner import run_eval, format_report
+
+    settings = _settings(args, mode=args.mode)
+    report = run_eval(settings, Path(args.gold))
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="营口精细化工政策助手")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, default=None, help="index folder (default: ./index, or YK_INDEX_DIR)")
+    common.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="index corpus/ plus the files or folders given")
+    p.add_argument("paths", nargs="*", help="more files or folders to index (remembered for later ingests)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh index")
+    p.set_defaults(func=cmd_ingest)
+
+    modes = ("hybrid", "dense", "sparse")
+    p = sub.add_parser("search", parents=[common], help="ranked clauses for a query")
+    p.add_argument("query")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--level", action="append", help="national | provincial | municipal | enterprise (repeatable)")
+    p.add_argument("--doc", action="append", help="restrict to a document title (repeatable)")
+    p.add_argument("--mode", choices=modes, default=None, help="retrievers to use (default: hybrid)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", parents=[common], help="retrieval accuracy on a gold JSONL file")
+    p.add_argument("--gold", required=True, help="gold set (JSONL)")
+    p.add_argument("--mode", choices=modes, default=None)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,74 @@
+"""Hybrid retrieval: the question is embedded and tokenised, and Qdrant fuses a dense and
+a BM25 prefetch with reciprocal rank fusion, filters applied inside both."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from assistant.config import SearchMode, Settings
+from assistant.errors import InputError
+from assistant.types import Hit, SearchFilters, SearchResult
+from indexing import bm25
+from indexing.embedding import Embedder, make_embedder
+from indexing.index import OpenIndex, open_index
+from indexing.store import ScoredChunk
+
+
+def clean_query(query: str, max_chars: int) -> str:
+    if not isinstance(query, str):
+        raise InputError("the query must be text")
+    text = "".join(ch for ch in unicodedata.normalize("NFC", query) if ch.isprintable() or ch.isspace()).strip()
+    if not text:
+        raise InputError("the query is empty; type a question or some keywords")
+    if len(text) > max_chars:
+        raise InputError(f"the query is {len(text)} characters long; keep it under {max_chars}")
+    return text
+
+
+def hit_from(rank: int, scored: ScoredChunk) -> Hit:
+    p = scored.payload
+    return Hit(
+        rank=rank, chunk_id=scored.chunk_id, doc_title=p["doc_title"], level=p["level"],
+        heading_path=tuple(p["heading_path"]), text=p["text"], score=round(scored.score, 6),
+        start=p["start"], end=p["end"], issuer=p.get("issuer", ""), date=p.get("date", ""),
+        doc_type=p.get("doc_type", ""),
+    )
+
+
+class Retriever:
+    """Opens the index once and answers many queries; close it (or use `with`) when done."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.index: OpenIndex = open_index(settings, self.embedder.model_id)
+
+    def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
+               mode: SearchMode | None = None) -> SearchResult:
+        started = time.perf_counter()
+        s = self.settings
+        text = clean_query(query, s.max_query_chars)
+        top_k = top_k or s.top_k
+        if top_k < 1:
+            raise InputError("top-k must be at least 1")
+        mode = SearchMode(mode or s.mode)
+        filters = filters or SearchFilters()
+        sparse = bm25.query_vector(self.index.tokenizer.tokens(text))
+        dense = self.embedder.embed_query(text) if mode is not SearchMode.SPARSE else None
+        scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
+                                        prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k,
+                                        weights=(s.dense_weight, s.sparse_weight))
+        # Exact score ties come back in engine order; order them by id so results never flicker.
+        scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
+        hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
+        return SearchResult(text, hits, (time.perf_counter() - started) * 1000, mode.value, filters)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> "Retriever":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
