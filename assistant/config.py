@@ -11,7 +11,9 @@ from pathlib import Path
 
 from assistant.errors import InputError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The checkout (an editable install); an installed copy works from the current folder instead.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd()
 
 
 class EmbedderKind(str, Enum):

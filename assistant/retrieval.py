@@ -49,7 +49,7 @@ class Retriever:
         started = time.perf_counter()
         s = self.settings
         text = clean_query(query, s.max_query_chars)
-        top_k = top_k or s.top_k
+        top_k = s.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError("top-k must be at least 1")
         mode = SearchMode(mode or s.mode)

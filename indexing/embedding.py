@@ -10,8 +10,10 @@ Every embedder has a `model_id`; the index records it and refuses queries from a
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -60,7 +62,7 @@ class SentenceTransformerEmbedder:
         self.model_name = model
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        self.model_id = f"sentence-transformers/{model}"
+        self.model_id = _model_id(model)
         self._model = None
 
     def _load(self):
@@ -97,6 +99,20 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         out = self._load().encode([self.query_prefix + text], normalize_embeddings=True)
         return np.asarray(out[0], dtype=np.float32)
+
+
+def _model_id(model: str) -> str:
+    """A local folder is named by its folder name and a digest of its config and weight sizes,
+    so the same model moved elsewhere keeps its id and a different one never shares it."""
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        return f"sentence-transformers/{model}"
+    digest = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and (f.suffix == ".json" or f.name.endswith((".safetensors", ".bin"))):
+            digest.update(f.relative_to(folder).as_posix().encode())
+            digest.update(f.read_bytes() if f.suffix == ".json" else str(f.stat().st_size).encode())
+    return f"sentence-transformers/{folder.resolve().name}@{digest.hexdigest()[:12]}"
 
 
 def make_embedder(settings: Settings) -> Embedder:

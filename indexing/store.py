@@ -203,8 +203,9 @@ class ClientStore:
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
-        for name in KEYWORD_FIELDS:
-            client.create_payload_index(collection, name, models.PayloadSchemaType.KEYWORD)
+        if not _is_local(client):  # local mode filters by scanning and warns about indexes
+            for name in KEYWORD_FIELDS:
+                client.create_payload_index(collection, name, models.PayloadSchemaType.KEYWORD)
         return cls(client, collection)
 
     def upsert(self, points: Sequence[StoredPoint]) -> None:
@@ -273,6 +274,12 @@ class ClientStore:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _is_local(client) -> bool:
+    from qdrant_client.local.qdrant_local import QdrantLocal
+
+    return isinstance(getattr(client, "_client", None), QdrantLocal)
 
 
 def _client_filter(filters: SearchFilters):
