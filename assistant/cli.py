@@ -34,6 +34,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             "reused": report.reused, "removed": report.removed, "up_to_date": report.up_to_date,
             "seconds": round(report.seconds, 2), "generation": report.generation,
             "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            "warnings": report.warnings,
         })
     else:
         state = "already up to date" if report.up_to_date else "updated"
@@ -42,6 +43,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"in {report.seconds:.1f} s → {settings.index_dir}")
         if report.sparse_recomputed:
             print("the vocabulary changed: BM25 vectors of all chunks were recomputed")
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     for s in report.skipped:
         print(f"skipped {s.reason}", file=sys.stderr)
     return 2 if report.skipped else 0

@@ -88,10 +88,21 @@ class Settings:
                 "embedder='sentence-transformers' needs a model: set YK_MODEL (or `model` in the "
                 "config file) to a local model folder or an installed model name"
             )
-        if not 0 < self.chunk_min_chars < self.chunk_max_chars:
-            raise InputError("chunk sizes must satisfy 0 < chunk_min_chars < chunk_max_chars")
-        if self.top_k < 1 or self.prefetch_limit < 1:
-            raise InputError("top_k and prefetch_limit must be at least 1")
+        checks = {
+            "0 < chunk_min_chars < chunk_max_chars": 0 < self.chunk_min_chars < self.chunk_max_chars,
+            "chunk_overlap_sentences >= 0": self.chunk_overlap_sentences >= 0,
+            "embed_batch >= 1": self.embed_batch >= 1,
+            "top_k >= 1": self.top_k >= 1,
+            "prefetch_limit >= 1": self.prefetch_limit >= 1,
+            "rrf_k >= 1": self.rrf_k >= 1,
+            "dense_weight > 0 and sparse_weight > 0": self.dense_weight > 0 and self.sparse_weight > 0,
+            "bm25_k1 > 0": self.bm25_k1 > 0,
+            "0 <= bm25_b <= 1": 0 <= self.bm25_b <= 1,
+            "max_query_chars >= 1": self.max_query_chars >= 1,
+        }
+        failed = [rule for rule, ok in checks.items() if not ok]
+        if failed:
+            raise InputError(f"invalid settings: need {'; '.join(failed)}")
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":
@@ -111,13 +122,13 @@ class Settings:
             if env is not None:
                 values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{k: _coerce(known[k].type, v) for k, v in values.items()})
+        return cls(**{k: _coerce(k, known[k].type, v) for k, v in values.items()})
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)
 
 
-def _coerce(type_name: object, value: object) -> object:
+def _coerce(name: str, type_name: object, value: object) -> object:
     """Environment variables arrive as strings; turn them into the field's type."""
     if not isinstance(value, str):
         return value
@@ -127,5 +138,5 @@ def _coerce(type_name: object, value: object) -> object:
         if type_name in ("float", float):
             return float(value)
     except ValueError:
-        raise InputError(f"setting value {value!r} is not a number") from None
+        raise InputError(f"setting {name}={value!r} is not a number") from None
     return value

@@ -54,6 +54,7 @@ class Retriever:
             raise InputError("top-k must be at least 1")
         mode = SearchMode(mode or s.mode)
         filters = filters or SearchFilters()
+        self._check_filters(filters)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(text))
         dense = self.embedder.embed_query(text) if mode is not SearchMode.SPARSE else None
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
@@ -62,7 +63,19 @@ class Retriever:
         # Exact score ties come back in engine order; order them by id so results never flicker.
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
-        return SearchResult(text, hits, (time.perf_counter() - started) * 1000, mode.value, filters)
+        return SearchResult(text, hits, (time.perf_counter() - started) * 1000)
+
+    def _check_filters(self, filters: SearchFilters) -> None:
+        """A filter that can match nothing is a mistake to report, not an empty result."""
+        docs = self.index.meta.documents
+        unknown = [t for t in filters.doc_titles if t not in docs]
+        if unknown:
+            raise InputError(f"no indexed document is titled {', '.join(map(repr, unknown))}; "
+                             f"indexed: {', '.join(sorted(docs))}")
+        levels = {d.level for d in docs.values()}
+        if filters.levels and not levels & {lv.value for lv in filters.levels}:
+            asked = ", ".join(lv.value for lv in filters.levels)
+            raise InputError(f"no indexed documents at level {asked}; indexed levels: {', '.join(sorted(levels))}")
 
     def close(self) -> None:
         self.index.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -94,9 +94,13 @@ class Chunk:
         return str(uuid.UUID(bytes=hashlib.sha256(key.encode("utf-8")).digest()[:16]))
 
     def context_text(self) -> str:
-        """Text given to the encoders: where the chunk sits, then the chunk itself."""
-        place = " › ".join(self.heading_path)
-        return f"《{self.doc.title}》 {place}\n{self.text}" if place else f"《{self.doc.title}》\n{self.text}"
+        return context_text(self.doc.title, self.heading_path, self.text)
+
+
+def context_text(title: str, heading_path: tuple[str, ...] | list[str], text: str) -> str:
+    """What the encoders see of a chunk: the document and where the chunk sits, then the chunk."""
+    place = " › ".join(heading_path)
+    return f"《{title}》 {place}\n{text}" if place else f"《{title}》\n{text}"
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,6 @@ class SearchResult:
     query: str
     hits: tuple[Hit, ...]
     elapsed_ms: float
-    mode: str = "hybrid"
-    filters: SearchFilters = field(default_factory=SearchFilters)
 
     def to_json(self) -> dict:
         return {

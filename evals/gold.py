@@ -87,6 +87,8 @@ def load_gold(path: Path) -> list[GoldQuestion]:
         raise InputError(f"{path}: no such gold file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8; save the gold set as UTF-8 JSONL") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the gold file ({exc.strerror or exc})") from None
     return parse_gold(text, str(path))
 
 

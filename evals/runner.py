@@ -74,10 +74,15 @@ def run_eval(settings: Settings, gold_path: Path, retriever: Retriever | None = 
         "by_kind": grouped("kind"),
         "latency_ms": {"p50": round(metrics.percentile(latencies, 50), 1),
                        "p95": round(metrics.percentile(latencies, 95), 1)},
-        "misses": [{k: r[k] for k in ("id", "query", "lang", "kind", "rank", "evidence", "retrieved")}
-                   for r in rows if r["rank"] != 1],
+        # misses: evidence not in the top 10; not_first: found, but below rank 1.
+        "misses": [_case(r) for r in rows if r["rank"] is None],
+        "not_first": [_case(r) for r in rows if r["rank"] not in (None, 1)],
         "ranks": {r["id"]: r["rank"] for r in rows},
     }
+
+
+def _case(row: dict) -> dict:
+    return {k: row[k] for k in ("id", "query", "lang", "kind", "rank", "evidence", "retrieved")}
 
 
 def format_report(report: dict) -> str:
@@ -96,12 +101,12 @@ def format_report(report: dict) -> str:
             lines.append(line(f"  {key[3:]}={name}", agg))
     lat = report["latency_ms"]
     lines += ["", f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms", ""]
-    misses = report["misses"]
-    lines.append(f"not at rank 1 ({len(misses)}):")
-    for m in misses:
-        rank = m["rank"] if m["rank"] else "—"
-        lines.append(f"  [{m['id']}] rank {rank}: {m['query']}")
-        lines.append(f"      wanted: {m['evidence'][0]}")
-        for r in m["retrieved"][:2]:
-            lines.append(f"      got {r['rank']}: {' › '.join(r['heading_path'][-2:])} | {r['text'][:50]}")
+    for title, cases in (("misses (evidence not in the top 10)", report["misses"]),
+                         ("found below rank 1", report["not_first"])):
+        lines.append(f"{title}: {len(cases)}")
+        for m in cases:
+            lines.append(f"  [{m['id']}] rank {m['rank'] or '—'}: {m['query']}")
+            lines.append(f"      wanted: {m['evidence'][0]}")
+            for r in m["retrieved"][:2]:
+                lines.append(f"      got {r['rank']}: {' › '.join(r['heading_path'][-2:])} | {r['text'][:50]}")
     return "\n".join(lines)

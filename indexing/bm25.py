@@ -1,6 +1,6 @@
 """BM25 as sparse vectors: the term-frequency half lives in the vector values, the IDF half
-is applied by Qdrant (sparse vector `bm25` with the IDF modifier), so the index stays
-incremental — adding a document never rewrites the others.
+is applied by Qdrant (sparse vector `bm25` with the IDF modifier), so corpus-wide statistics
+never have to be written into every vector.
 
 For term t in a chunk of length |d| (tokens) with average length avgdl
 (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond", 2009, eq. 3.13):
@@ -9,7 +9,9 @@ For term t in a chunk of length |d| (tokens) with average length avgdl
 
 and the query side is 1 for each distinct query term, so that
 score(q, d) = Σ_t idf(t) · w(t, d), with idf from Qdrant over the indexed chunks.
-avgdl is fixed when an index is first built and kept for its incremental updates.
+avgdl is kept while the tokenizer vocabulary stays the same; when the vocabulary changes
+(new terms mined from an added document), all sparse vectors are recomputed — seconds, no
+embedding — and avgdl with them.
 """
 
 from __future__ import annotations

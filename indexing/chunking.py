@@ -75,27 +75,30 @@ def chunk_document(doc: Document, clauses: list[Clause], settings: Settings) -> 
         if c.kind is ClauseKind.CAPTION:
             captions[c.heading_path].append(text[c.start : c.end])
 
-    pieces: list[tuple[Clause, int, int]] = []
-    for c in clauses:
+    # (clause position, clause, start, end); positions tell which paragraphs are adjacent.
+    pieces: list[tuple[int, Clause, int, int]] = []
+    for i, c in enumerate(clauses):
         if c.kind is ClauseKind.CAPTION:
             continue
         for s, e in split_clause(text, c.start, c.end, settings.chunk_max_chars, settings.chunk_overlap_sentences):
-            pieces.append((c, s, e))
+            pieces.append((i, c, s, e))
 
-    merged: list[tuple[Clause, int, int]] = []
-    for c, s, e in pieces:
+    merged: list[tuple[int, Clause, int, int]] = []
+    for i, c, s, e in pieces:
         if merged:
-            pc, ps, pe = merged[-1]
-            same_place = pc.heading_path == c.heading_path and pc.kind is c.kind is ClauseKind.PARAGRAPH
+            pi, pc, ps, pe = merged[-1]
+            # Only neighbouring paragraphs join: a caption or another clause between them is a barrier.
+            neighbours = pi + 1 == i and pc.heading_path == c.heading_path \
+                and pc.kind is c.kind is ClauseKind.PARAGRAPH
             short = (pe - ps) < settings.chunk_min_chars or (e - s) < settings.chunk_min_chars
-            if same_place and short and e - ps <= settings.chunk_max_chars:
-                merged[-1] = (pc, ps, e)
+            if neighbours and short and e - ps <= settings.chunk_max_chars:
+                merged[-1] = (i, pc, ps, e)
                 continue
-        merged.append((c, s, e))
+        merged.append((i, c, s, e))
 
     chunks: list[Chunk] = []
     seen: dict[tuple[tuple[str, ...], str], int] = defaultdict(int)
-    for c, s, e in merged:
+    for _, c, s, e in merged:
         body = text[s:e]
         key = (c.heading_path, body)
         chunks.append(Chunk(

@@ -44,6 +44,7 @@ class IndexedDocument:
     doc_type: str
     source: str
     chunk_ids: tuple[str, ...]
+    payload_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,6 @@ class IndexMeta:
     documents: dict[str, IndexedDocument] = field(default_factory=dict)
     created: str = ""
     schema: int = SCHEMA_VERSION
-
-    @property
-    def chunk_count(self) -> int:
-        return sum(len(d.chunk_ids) for d in self.documents.values())
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -120,17 +117,28 @@ def switch_to(index_dir: Path, gen: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
+def _client(settings: Settings, gen: Path):
+    client = ClientStore.connect(settings.qdrant_url, gen / "qdrant", settings.qdrant_api_key)
+    if settings.qdrant_url:
+        try:
+            client.get_collections()  # connect now, to say clearly when the server is not there
+        except Exception as exc:  # transport-specific types
+            client.close()
+            raise IndexProblem(f"cannot reach the Qdrant server at {settings.qdrant_url} ({exc}); "
+                               "start it, or fix YK_QDRANT_URL") from exc
+    return client
+
+
 def create_store(settings: Settings, gen: Path, collection: str, dim: int) -> ChunkStore:
     if settings.store is StoreKind.EDGE:
         return EdgeStore.create(gen / "shard", dim)
-    client = ClientStore.connect(settings.qdrant_url, gen / "qdrant", settings.qdrant_api_key)
-    return ClientStore.create(client, collection, dim)
+    return ClientStore.create(_client(settings, gen), collection, dim)
 
 
 def open_store(settings: Settings, gen: Path, meta: IndexMeta) -> ChunkStore:
     if meta.store == StoreKind.EDGE.value:
         return EdgeStore.open(gen / "shard")
-    client = ClientStore.connect(settings.qdrant_url, gen / "qdrant", settings.qdrant_api_key)
+    client = _client(settings, gen)
     if not client.collection_exists(meta.collection):
         raise IndexProblem(
             f"collection {meta.collection!r} is missing from the Qdrant store of the index at {gen.parent}; "

@@ -34,10 +34,13 @@ def decode(data: bytes, path: str) -> str:
 
     GB18030 is a superset of GBK and GB2312, so it reads files saved by either.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: starts with a {codec} byte-order mark but is not valid {codec}; "
+                                 "re-save it as UTF-8") from None
     if b"\x00" in data[:4096]:
         raise InputError(f"{path}: looks like a binary file (NUL bytes); give a text file")
     try:
@@ -73,7 +76,7 @@ def read_text(path: Path) -> str:
 
 
 def _markdown_title(text: str) -> str:
-    m = re.match(r"\s*#\s+(.+)", text)
+    m = re.match(r"\s*#(?!#)\s*(.+)", text)
     return m.group(1).strip() if m else ""
 
 
@@ -93,24 +96,31 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
     if toml_path.exists():
         try:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{toml_path}: not valid TOML ({exc})") from exc
-        for doc in data.get("document", []):
-            if "file" not in doc:
-                raise InputError(f"{toml_path}: every [[document]] needs a `file`")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{toml_path}: not valid UTF-8 TOML ({exc})") from exc
+        docs = data.get("document", [])
+        if not isinstance(docs, list) or not all(isinstance(d, dict) and "file" in d for d in docs):
+            raise InputError(f"{toml_path}: write each document as a [[document]] table with a `file` field")
+        for doc in docs:
             entries[Path(doc["file"]).as_posix()] = {k: str(v) for k, v in doc.items()}
     tsv_path = folder / "SOURCES.tsv"
     if tsv_path.exists():
-        with tsv_path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh, delimiter="\t"):
-                source = "/".join(x for x in (row.get("source_repo"), row.get("source_path")) if x)
-                entries.setdefault(Path(row["file"]).as_posix(), {
-                    "title": row.get("title", ""),
-                    "issuer": row.get("issuer", ""),
-                    "level": row.get("level", ""),
-                    "date": row.get("date_or_version", ""),
-                    "source": source,
-                })
+        try:
+            with tsv_path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh, delimiter="\t"))
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{tsv_path}: not UTF-8 ({exc})") from exc
+        if rows and "file" not in rows[0]:
+            raise InputError(f"{tsv_path}: needs a `file` column (and title, issuer, level, date_or_version)")
+        for row in rows:
+            source = "/".join(x for x in (row.get("source_repo"), row.get("source_path")) if x)
+            entries.setdefault(Path(row["file"]).as_posix(), {
+                "title": row.get("title") or "",
+                "issuer": row.get("issuer") or "",
+                "level": row.get("level") or "",
+                "date": row.get("date_or_version") or "",
+                "source": source,
+            })
     return entries
 
 
@@ -140,16 +150,15 @@ def _is_corpus_file(f: Path) -> bool:
 
 def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
     """(root, file) for every candidate file under the given files and folders, in a stable order."""
-    found: list[tuple[Path, Path]] = []
+    found: dict[Path, Path] = {}  # file → the root it was first found under; overlaps count once
     for p in paths:
         p = p.resolve()
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
-        if p.is_dir():
-            found.extend((p, f) for f in sorted(p.rglob("*")) if _is_corpus_file(f))
-        else:
-            found.append((p.parent, p))
-    return found
+        files = [f for f in sorted(p.rglob("*")) if _is_corpus_file(f)] if p.is_dir() else [p]
+        for f in files:
+            found.setdefault(f, p if p.is_dir() else p.parent)
+    return [(root, f) for f, root in found.items()]
 
 
 def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
@@ -177,6 +186,8 @@ def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
             docs.append(load_document(path, fields_for(path, root)))
         except InputError as exc:
             skipped.append(SkippedFile(str(path), str(exc)))
+        except OSError as exc:  # unreadable: permissions, a vanished file
+            skipped.append(SkippedFile(str(path), f"{path}: cannot read it ({exc.strerror or exc})"))
     seen: dict[str, str] = {}
     for doc in docs:
         if doc.meta.title in seen:

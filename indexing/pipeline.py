@@ -9,6 +9,8 @@ vectors are recomputed (cheap) while dense vectors are kept.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import shutil
 import sys
 import time
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from assistant.config import Settings, StoreKind
 from assistant.errors import IndexProblem, InputError
-from assistant.types import Chunk, Document
+from assistant.types import Chunk, Document, context_text
 from indexing import bm25
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
@@ -43,6 +45,7 @@ class IngestReport:
     up_to_date: bool = False
     seconds: float = 0.0
     skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     generation: str = ""
 
 
@@ -64,16 +67,12 @@ def chunk_payload(chunk: Chunk) -> dict:
     }
 
 
-def context_text_of(payload: dict) -> str:
-    """The encoders' input, rebuilt from a stored payload (same as `Chunk.context_text`)."""
-    place = " › ".join(payload["heading_path"])
-    title = payload["doc_title"]
-    return f"《{title}》 {place}\n{payload['text']}" if place else f"《{title}》\n{payload['text']}"
-
-
 @contextmanager
 def _ingest_lock(index_dir: Path) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"the index folder {index_dir} is a file; give --index a folder") from None
     with open(index_dir / ".lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,56 +90,67 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
     report = IngestReport()
     index_dir = settings.index_dir
     with _ingest_lock(index_dir):
-        old_gen = None if rebuild else current_generation(index_dir)
-        old_meta = read_meta(old_gen) if old_gen else None
-        if old_meta:
-            check_compatible(settings, old_meta, embedder.model_id, index_dir)
+        live = current_generation(index_dir)
+        live_meta = read_meta(live) if live else None
+        if live_meta and not rebuild:
+            check_compatible(settings, live_meta, embedder.model_id, index_dir)
+        old_gen, old_meta = (None, None) if rebuild else (live, live_meta)
 
-        sources = _sources(settings, paths or [], old_meta)
+        # A rebuild still covers the folders earlier ingests added.
+        sources, gone_files = _sources(settings, paths or [], live_meta)
         present = [s for s in sources if Path(s).exists()]
         docs, report.skipped = load_corpus([Path(s) for s in present])
-        kept_docs = _documents_of_missing_sources(old_meta, sources, present)
-        if not docs and not kept_docs:
-            raise InputError("no readable documents to index" + "".join(f"\n  {s.path}: {s.reason}" for s in report.skipped))
-
+        kept = _documents_of_missing_folders(old_meta, sources, present)
+        if kept:
+            report.warnings.append("source folder(s) not found, their documents are kept as indexed: "
+                                   + ", ".join(sorted({d.root for d in kept.values()})))
+        if gone_files:
+            report.warnings.append("file(s) no longer exist and leave the index: " + ", ".join(gone_files))
         chunks_by_doc = {d.meta.title: chunk_document(d, parse_clauses(d), settings) for d in docs}
-        vocabulary = Vocabulary.build(docs)
-        tokenizer = ChineseTokenizer(vocabulary)
-        new_ids = {c.chunk_id for cs in chunks_by_doc.values() for c in cs}
-        new_ids |= {cid for d in kept_docs.values() for cid in d.chunk_ids}
-        old_ids = {cid for d in old_meta.documents.values() for cid in d.chunk_ids} if old_meta else set()
+        for d in docs:
+            if not chunks_by_doc[d.meta.title]:
+                report.skipped.append(SkippedFile(d.path, f"{d.path}: no text besides headings"))
+        docs = [d for d in docs if chunks_by_doc[d.meta.title]]
+        if not docs and not kept:
+            hint = "" if settings.corpus_dir.is_dir() else f" (the corpus folder {settings.corpus_dir} does not exist)"
+            raise InputError(f"no readable documents to index{hint}"
+                             + "".join(f"\n  {s.reason}" for s in report.skipped))
 
-        report.documents = len(docs) + len(kept_docs)
-        report.chunks = len(new_ids)
-        if old_meta and new_ids == old_ids and old_meta.vocabulary == vocabulary.fingerprint \
-                and (old_meta.bm25_k1, old_meta.bm25_b) == (settings.bm25_k1, settings.bm25_b) \
-                and tuple(sources) == old_meta.sources:
-            report.up_to_date, report.reused = True, len(new_ids)
-            report.generation = old_gen.name
+        vocabulary = Vocabulary.build(docs)
+        if kept:  # their texts are not at hand: keep the terms mined from them earlier
+            vocabulary = vocabulary.with_terms(Vocabulary.load(old_gen / VOCABULARY).terms)
+        tokenizer = ChineseTokenizer(vocabulary)
+        documents = {**kept, **{d.meta.title: _indexed(d, chunks_by_doc[d.meta.title], sources) for d in docs}}
+        payloads = {c.chunk_id: chunk_payload(c) for cs in chunks_by_doc.values() for c in cs}
+        new_ids = {cid for d in documents.values() for cid in d.chunk_ids}
+        old_ids = {cid for d in old_meta.documents.values() for cid in d.chunk_ids} if old_meta else set()
+        report.documents, report.chunks = len(documents), len(new_ids)
+
+        sparse_params = (vocabulary.fingerprint, settings.bm25_k1, settings.bm25_b)
+        same_sparse = old_meta is not None and (old_meta.vocabulary, old_meta.bm25_k1, old_meta.bm25_b) == sparse_params
+        if same_sparse and old_meta.documents == documents and tuple(sources) == old_meta.sources:
+            report.up_to_date, report.reused, report.generation = True, len(new_ids), old_gen.name
             report.seconds = time.perf_counter() - started
             return report
 
         all_chunks = [c for cs in chunks_by_doc.values() for c in cs]
-        same_sparse = bool(old_meta) and old_meta.vocabulary == vocabulary.fingerprint \
-            and (old_meta.bm25_k1, old_meta.bm25_b) == (settings.bm25_k1, settings.bm25_b)
         if same_sparse:
             avgdl = old_meta.bm25_avgdl
         else:
             avgdl = bm25.average_length(tokenizer.tokens(c.context_text()) for c in all_chunks)
-        report.sparse_recomputed = bool(old_meta) and not same_sparse
+        report.sparse_recomputed = old_meta is not None and not same_sparse
+
+        def sparse_of(text: str) -> bm25.SparseVec:
+            return bm25.document_vector(tokenizer.tokens(text), settings.bm25_k1, settings.bm25_b, avgdl)
 
         gen = index_dir / new_generation_name()
         gen.mkdir(parents=True)
         collection = f"{settings.collection}_{gen.name.replace('-', '_')}"
-        store = None
+        store, switched = None, False
         try:
             store = create_store(settings, gen, collection, embedder.dim)
-
-            def sparse_of(text: str) -> bm25.SparseVec:
-                return bm25.document_vector(tokenizer.tokens(text), settings.bm25_k1, settings.bm25_b, avgdl)
-
             if old_meta:
-                report.reused = _carry_over(settings, old_gen, old_meta, store, new_ids,
+                report.reused = _carry_over(settings, old_gen, old_meta, store, new_ids, payloads,
                                             None if same_sparse else sparse_of)
             report.removed = len(old_ids - new_ids)
             todo = [c for c in all_chunks if c.chunk_id not in old_ids]
@@ -151,47 +161,52 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
             store.close()
             store = None
             vocabulary.save(gen / VOCABULARY)
-            meta = IndexMeta(
+            write_meta(gen, IndexMeta(
                 embedder=embedder.model_id, dim=embedder.dim, store=settings.store.value, collection=collection,
                 bm25_k1=settings.bm25_k1, bm25_b=settings.bm25_b, bm25_avgdl=avgdl,
-                vocabulary=vocabulary.fingerprint, sources=tuple(sources),
-                documents={**kept_docs, **{d.meta.title: _indexed(d, chunks_by_doc[d.meta.title], sources)
-                                            for d in docs}},
+                vocabulary=vocabulary.fingerprint, sources=tuple(sources), documents=documents,
                 created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            )
-            write_meta(gen, meta)
-            old_collection = old_meta.collection if old_meta else None
+            ))
             switch_to(index_dir, gen)
-            if settings.store is StoreKind.QDRANT and settings.qdrant_url and old_collection:
-                _drop_server_collection(settings, old_collection)
-        except BaseException:
-            if store is not None:
-                store.close()
-            shutil.rmtree(gen, ignore_errors=True)
-            raise
+            switched = True
+        finally:
+            if not switched:
+                if store is not None:
+                    store.close()
+                if settings.store is StoreKind.QDRANT and settings.qdrant_url:
+                    report.warnings += _drop_server_collection(settings, collection)
+                shutil.rmtree(gen, ignore_errors=True)
+        if settings.store is StoreKind.QDRANT and settings.qdrant_url and live_meta:
+            report.warnings += _drop_server_collection(settings, live_meta.collection)
     report.generation = gen.name
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _sources(settings: Settings, paths: list[Path], old_meta: IndexMeta | None) -> list[str]:
-    """What this index covers: the corpus folder, what earlier ingests added, and `paths`."""
-    sources = [str(settings.corpus_dir.resolve())]
-    for s in (*(old_meta.sources if old_meta else ()), *(str(p.resolve()) for p in paths)):
-        if s not in sources:
-            sources.append(s)
+def _sources(settings: Settings, paths: list[Path], old_meta: IndexMeta | None) -> tuple[list[str], list[str]]:
+    """What this index covers — the corpus folder, what earlier ingests added, and `paths` —
+    and the files added earlier by name that no longer exist (they leave the index)."""
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
-    return sources
+    sources = [str(settings.corpus_dir.resolve())]
+    gone: list[str] = []
+    file_sources = {d.path for d in old_meta.documents.values()} if old_meta else set()
+    for s in (*(old_meta.sources if old_meta else ()), *(str(p.resolve()) for p in paths)):
+        if s in sources:
+            continue
+        if s in file_sources and not Path(s).exists():
+            gone.append(s)
+        else:
+            sources.append(s)
+    return sources, gone
 
 
-def _documents_of_missing_sources(old_meta: IndexMeta | None, sources: list[str], present: list[str]):
+def _documents_of_missing_folders(old_meta: IndexMeta | None, sources: list[str], present: list[str]):
     """A source folder that is gone (an unmounted share) keeps its documents, not drops them."""
     missing = set(sources) - set(present)
     if not old_meta or not missing:
         return {}
-    print(f"warning: source(s) not found, their documents are kept as indexed: {sorted(missing)}", file=sys.stderr)
     return {t: d for t, d in old_meta.documents.items() if d.root in missing}
 
 
@@ -202,18 +217,25 @@ def _indexed(doc: Document, chunks: list[Chunk], sources: list[str]) -> IndexedD
         title=m.title, path=doc.path, root=root, content_hash=doc.content_hash,
         level=m.level.value, issuer=m.issuer, date=m.date, doc_type=m.doc_type, source=m.source,
         chunk_ids=tuple(c.chunk_id for c in chunks),
+        # Metadata and offsets are not part of chunk ids: this catches a manifest edit or moved text.
+        payload_hash=hashlib.sha256(json.dumps([chunk_payload(c) for c in chunks], ensure_ascii=False,
+                                               sort_keys=True).encode()).hexdigest()[:16],
     )
 
 
-def _carry_over(settings, old_gen, old_meta, store, keep: set[str], resparse) -> int:
+def _carry_over(settings, old_gen, old_meta, store, keep: set[str], payloads: dict[str, dict], resparse) -> int:
+    """Copy the vectors of chunks that stay; their payloads come fresh from this ingest
+    (metadata and offsets may have changed without the chunk's text changing)."""
     old_store = open_store(settings, old_gen, old_meta)
     try:
         batch, carried = [], 0
         for p in old_store.scroll(with_vectors=True):
             if p.chunk_id not in keep:
                 continue
-            sparse = resparse(context_text_of(p.payload)) if resparse else p.sparse
-            batch.append(StoredPoint(p.chunk_id, p.payload, p.dense, sparse))
+            payload = payloads.get(p.chunk_id, p.payload)
+            sparse = resparse(context_text(payload["doc_title"], payload["heading_path"], payload["text"])) \
+                if resparse else p.sparse
+            batch.append(StoredPoint(p.chunk_id, payload, p.dense, sparse))
             if len(batch) >= 256:
                 store.upsert(batch)
                 carried += len(batch)
@@ -244,12 +266,17 @@ def _embed_and_store(chunks, store, embedder, sparse_of, batch_size, progress, s
     return done
 
 
-def _drop_server_collection(settings: Settings, collection: str) -> None:
+def _drop_server_collection(settings: Settings, collection: str) -> list[str]:
+    """Best effort: a collection left behind on the server costs space, not correctness."""
     from indexing.store import ClientStore
 
-    client = ClientStore.connect(settings.qdrant_url, None, settings.qdrant_api_key)
     try:
-        if client.collection_exists(collection):
-            client.delete_collection(collection)
-    finally:
-        client.close()
+        client = ClientStore.connect(settings.qdrant_url, None, settings.qdrant_api_key)
+        try:
+            if client.collection_exists(collection):
+                client.delete_collection(collection)
+        finally:
+            client.close()
+    except Exception as exc:  # the client raises transport-specific types
+        return [f"could not delete the old Qdrant collection {collection!r} ({exc}); delete it by hand"]
+    return []

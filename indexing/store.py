@@ -47,8 +47,6 @@ class ScoredChunk:
 class ChunkStore(Protocol):
     def upsert(self, points: Sequence[StoredPoint]) -> None: ...
 
-    def delete(self, chunk_ids: Sequence[str]) -> None: ...
-
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]: ...
 
     def query(self, dense: np.ndarray, sparse: SparseVec, *, mode: SearchMode, filters: SearchFilters,
@@ -97,12 +95,6 @@ class EdgeStore:
                                SPARSE: SparseVector(list(p.sparse.indices), list(p.sparse.values))}, p.payload)
             for p in points
         ]))
-
-    def delete(self, chunk_ids: Sequence[str]) -> None:
-        from qdrant_edge import UpdateOperation
-
-        if chunk_ids:
-            self._shard.update(UpdateOperation.delete_points(list(chunk_ids)))
 
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]:
         from qdrant_edge import ScrollRequest
@@ -219,12 +211,6 @@ class ClientStore:
                 SPARSE: models.SparseVector(indices=list(p.sparse.indices), values=list(p.sparse.values)),
             }) for p in points
         ], wait=True)
-
-    def delete(self, chunk_ids: Sequence[str]) -> None:
-        from qdrant_client import models
-
-        if chunk_ids:
-            self._client.delete(self.collection, models.PointIdsList(points=list(chunk_ids)), wait=True)
 
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]:
         offset = None

@@ -74,14 +74,6 @@ class _Path:
             self.stack.pop()
         self.stack.append((rank, text))
 
-    def top_number(self, rank: int) -> int | None:
-        """The number of the last rank-`rank` heading, e.g. 4 after `四、…`."""
-        for r, text in reversed(self.stack):
-            if r == rank:
-                m = _LEVEL1.match(text)
-                return cn_to_int(m.group(1)) if m else None
-        return None
-
     def tuple(self, *extra: str) -> tuple[str, ...]:
         return tuple(t for _, t in self.stack) + extra
 

@@ -68,6 +68,9 @@ class Vocabulary:
         terms = set(curated_terms()) | mine_terms(docs)
         return cls(tuple(sorted(terms)), default_stopwords())
 
+    def with_terms(self, terms) -> "Vocabulary":
+        return Vocabulary(tuple(sorted({*self.terms, *terms})), self.stopwords)
+
     @property
     def fingerprint(self) -> str:
         h = hashlib.sha256()

@@ -43,6 +43,13 @@ def test_short_paragraphs_merge_under_one_heading_but_never_across():
     assert chunks[0].heading_path == ("一、总则",) and chunks[1].heading_path == ("二、附则",)
 
 
+def test_a_caption_between_paragraphs_is_a_merge_barrier():
+    text = "一、总则\n甲项规定内容。\n图1 示意图\n乙项规定内容。\n"
+    _, chunks = _chunks(text)
+    assert [c.text for c in chunks] == ["甲项规定内容。", "乙项规定内容。"]
+    assert chunks[0].captions == ("图1 示意图",)
+
+
 def test_chunk_ids_derive_from_content():
     _, a = _chunks(MINI_PLAN)
     _, b = _chunks(MINI_PLAN)

@@ -114,3 +114,10 @@ def test_project_gold_sets_on_the_full_corpus(full_index, part):
     # Regression guards a little under the measured values recorded in the README.
     assert zh["hit@5"] >= 0.94
     assert zh["hit@1"] >= 0.75
+
+
+def test_gold_path_that_is_a_folder(tmp_path):
+    from evals.gold import load_gold
+
+    with pytest.raises(InputError, match="cannot read the gold file"):
+        load_gold(tmp_path)

@@ -149,12 +149,84 @@ def test_no_readable_documents_is_an_error(tmp_path, fake_embedder):
 
 def test_vocabulary_change_recomputes_sparse_vectors_only(mini_settings, mini_corpus, fake_embedder):
     ingest(mini_settings, fake_embedder)
-    # A new company name in the corpus enters the mined vocabulary.
-    (mini_corpus / "firm.txt").write_text("企业名录\n滨海新澜化学股份有限公司生产抗氧剂。\n", encoding="utf-8")
+    # A new company name in an existing document enters the mined vocabulary.
+    plan = mini_corpus / "plan.txt"
+    plan.write_text(plan.read_text(encoding="utf-8").replace(
+        "有序推进园区外企业向规范的园区搬迁。", "有序推进园区外企业向规范的园区搬迁，滨海新澜化学股份有限公司率先搬迁。"),
+        encoding="utf-8")
     report = ingest(mini_settings, fake_embedder)
-    assert report.sparse_recomputed and report.embedded == 1
+    assert report.sparse_recomputed and report.embedded == 1 and report.reused == report.chunks - 1
     hits = _search(mini_settings, fake_embedder, "滨海新澜化学股份有限公司", mode=SearchMode.SPARSE).hits
-    assert hits[0].doc_title == "firm"  # no manifest entry, no `# title`: the file name
+    assert "滨海新澜化学股份有限公司" in hits[0].text
+
+
+def test_metadata_and_offsets_follow_the_source_without_reembedding(mini_settings, mini_corpus, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    manifest = mini_corpus / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('level = "provincial"', 'level = "national"'),
+                        encoding="utf-8")
+    law = mini_corpus / "law.md"
+    law.write_text(law.read_text(encoding="utf-8").replace("常务会议通过\n", "常务会议通过\n\n2021年修订\n"),
+                   encoding="utf-8")
+    report = ingest(mini_settings, fake_embedder)
+    assert not report.up_to_date and report.embedded == 1  # only the law's changed preamble
+    hits = _search(mini_settings, fake_embedder, "园区认定管理", top_k=20,
+                   filters=SearchFilters(levels=(Level.NATIONAL,))).hits
+    assert {h.doc_title for h in hits} == {"辽滨省化工产业指导意见"}
+    text = law.read_text(encoding="utf-8")
+    for h in _search(mini_settings, fake_embedder, "化工园区", top_k=20,
+                     filters=SearchFilters(doc_titles=("滨海市化工园区管理办法",))).hits:
+        assert text[h.start:h.end] == h.text
+
+
+def test_rebuild_keeps_the_folders_added_earlier(mini_settings, tmp_path, fake_embedder):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "notice.txt").write_text("港口通知\n港口危险货物作业须取得许可。\n", encoding="utf-8")
+    ingest(mini_settings, fake_embedder, [extra])
+    report = ingest(mini_settings, fake_embedder, rebuild=True)
+    assert report.documents == 4 and report.embedded == report.chunks
+
+
+def test_overlapping_sources_count_each_file_once(mini_settings, mini_corpus, fake_embedder):
+    report = ingest(mini_settings, fake_embedder, [mini_corpus / "plan.txt", mini_corpus])
+    assert report.documents == 3
+
+
+def test_a_file_added_by_name_leaves_the_index_when_deleted(mini_settings, tmp_path, fake_embedder):
+    single = tmp_path / "notice.txt"
+    single.write_text("港口通知\n港口危险货物作业须取得许可。\n", encoding="utf-8")
+    ingest(mini_settings, fake_embedder, [single])
+    single.unlink()
+    report = ingest(mini_settings, fake_embedder)
+    assert report.documents == 3 and any("no longer exist" in w for w in report.warnings)
+
+
+def test_a_missing_source_folder_keeps_its_documents(mini_settings, tmp_path, fake_embedder):
+    extra = tmp_path / "share"
+    extra.mkdir()
+    (extra / "notice.txt").write_text("港口通知\n港口危险货物作业须取得许可。\n", encoding="utf-8")
+    ingest(mini_settings, fake_embedder, [extra])
+    extra.rename(tmp_path / "unmounted")
+    report = ingest(mini_settings, fake_embedder)
+    assert report.documents == 4 and any("kept as indexed" in w for w in report.warnings)
+    assert _search(mini_settings, fake_embedder, "港口危险货物").hits[0].doc_title == "notice"
+
+
+def test_filters_that_match_nothing_are_reported(mini_settings, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    with pytest.raises(InputError, match="no indexed document is titled"):
+        _search(mini_settings, fake_embedder, "园区", filters=SearchFilters(doc_titles=("不存在的文件",)))
+    with pytest.raises(InputError, match="indexed levels: municipal, provincial"):
+        _search(mini_settings, fake_embedder, "园区", filters=SearchFilters(levels=(Level.NATIONAL,)))
+
+
+def test_index_folder_that_is_a_file(tmp_path, mini_corpus, fake_embedder):
+    from assistant.config import Settings
+
+    (tmp_path / "idx").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        ingest(Settings(index_dir=tmp_path / "idx", corpus_dir=mini_corpus), fake_embedder)
 
 
 def test_meta_records_documents_and_model(mini_settings, fake_embedder):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from assistant.errors import InputError
@@ -95,3 +97,21 @@ def test_national_texts_take_metadata_from_sources_tsv():
     assert all(d.meta.level is Level.NATIONAL and d.meta.issuer for d in docs)
     law = next(d.meta for d in docs if d.meta.title == "中华人民共和国环境影响评价法")
     assert law.doc_type == "law" and law.date.startswith("2018-12-29")
+
+
+def test_a_broken_byte_order_mark_is_reported(tmp_path):
+    (tmp_path / "odd.txt").write_bytes(b"\xff\xfe" + "排污".encode("utf-16-le") + b"\x00")
+    with pytest.raises(InputError, match="byte-order mark"):
+        read_text(tmp_path / "odd.txt")
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ('[document]\nfile = "a.txt"\n', r"\[\[document\]\]"),
+    ("[[document]\n", "not valid UTF-8 TOML"),
+])
+def test_a_bad_manifest_is_named_for_each_file(tmp_path, manifest, message):
+    (tmp_path / "a.txt").write_text("内容。\n", encoding="utf-8")
+    (tmp_path / "manifest.toml").write_text(manifest, encoding="utf-8")
+    docs, skipped = load_corpus([tmp_path])
+    assert not docs and len(skipped) == 1
+    assert re.search(message, skipped[0].reason)

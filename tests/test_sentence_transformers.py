@@ -42,7 +42,7 @@ def test_index_and_search_with_a_local_sentence_transformers_model(minilm_settin
     assert embedder.model_id.startswith("sentence-transformers/model@")
 
 
-def test_the_e5_index_refuses_minilm_queries(minilm_settings):
+def test_a_minilm_index_refuses_e5_queries(minilm_settings):
     with pytest.raises(IndexProblem, match="embedding model"):
         Retriever(minilm_settings.with_(embedder=EmbedderKind.E5))
 
