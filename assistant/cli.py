@@ -82,7 +82,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.runner import run_eval, format_report
+    from evals.runner import format_report, run_eval
 
     settings = _settings(args, mode=args.mode)
     report = run_eval(settings, Path(args.gold))

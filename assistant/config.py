@@ -117,7 +117,7 @@ class Settings:
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise InputError(f"unknown setting(s) {unknown} in {config_file}; known: {sorted(known)}")
-        for name, f in known.items():
+        for name in known:
             env = os.environ.get(f"YK_{name.upper()}")
             if env is not None:
                 values[name] = env

@@ -25,9 +25,19 @@ from assistant.types import Chunk, Document, context_text
 from indexing import bm25
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
-from indexing.index import (VOCABULARY, IndexedDocument, IndexMeta, check_compatible, create_store,
-                            current_generation, new_generation_name, open_store, read_meta, switch_to,
-                            write_meta)
+from indexing.index import (
+    VOCABULARY,
+    IndexedDocument,
+    IndexMeta,
+    check_compatible,
+    create_store,
+    current_generation,
+    new_generation_name,
+    open_store,
+    read_meta,
+    switch_to,
+    write_meta,
+)
 from indexing.loading import SkippedFile, load_corpus
 from indexing.store import StoredPoint
 from indexing.structure import parse_clauses

@@ -67,8 +67,16 @@ class EdgeStore:
 
     @classmethod
     def create(cls, path: Path, dim: int) -> "EdgeStore":
-        from qdrant_edge import (Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams, EdgeVectorParams,
-                                 Modifier, PayloadSchemaType, UpdateOperation)
+        from qdrant_edge import (
+            Distance,
+            EdgeConfig,
+            EdgeShard,
+            EdgeSparseVectorParams,
+            EdgeVectorParams,
+            Modifier,
+            PayloadSchemaType,
+            UpdateOperation,
+        )
 
         config = EdgeConfig(
             vectors={DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)},

@@ -23,7 +23,7 @@ def test_long_clause_splits_at_sentence_ends_with_overlap():
     text = "".join(f"第{i}句话讲述一项具体的产业政策要求。" for i in range(1, 31))
     spans = split_clause(text, 0, len(text), max_chars=100, overlap=1)
     assert len(spans) > 3
-    for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+    for (_, e1), (s2, _) in zip(spans, spans[1:]):
         assert s2 < e1, "consecutive windows share a sentence"
         assert text[e1 - 1] == "。"
     assert spans[0][0] == 0 and spans[-1][1] == len(text)

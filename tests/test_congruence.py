@@ -14,8 +14,8 @@ QUERIES = ["排污许可证有效期", "仙人岛能源化工区发展什么", "
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory, e5):
-    from tests.conftest import write_mini_corpus
     from assistant.config import Settings
+    from tests.conftest import write_mini_corpus
 
     root = tmp_path_factory.mktemp("congruence")
     corpus = write_mini_corpus(root / "corpus")

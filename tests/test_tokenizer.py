@@ -1,7 +1,7 @@
 import jieba
 
-from indexing.tokenizer import ChineseTokenizer, Vocabulary, curated_terms, mine_terms
 from assistant.types import Document, DocumentMeta
+from indexing.tokenizer import ChineseTokenizer, Vocabulary, curated_terms, mine_terms
 
 
 def _tk(extra=()):
