@@ -82,14 +82,26 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.runner import format_report, run_eval
-
     settings = _settings(args, mode=args.mode)
-    report = run_eval(settings, Path(args.gold))
+    if args.compare:
+        from evals.compare import format_comparison, run_comparison
+
+        report = run_comparison(settings, Path(args.gold), args.compare)
+        text = format_comparison(report)
+    else:
+        from evals.runner import format_report, run_eval
+
+        report = run_eval(settings, Path(args.gold))
+        text = format_report(report)
+    if args.report:
+        from evals.report import write_report
+
+        folder = write_report(report, Path(args.report))
+        print(f"report written to {folder}/report.html", file=sys.stderr)
     if args.json:
         _print_json(report)
     else:
-        print(format_report(report))
+        print(text)
     return 0
 
 
@@ -118,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="retrieval accuracy on a gold JSONL file")
     p.add_argument("--gold", required=True, help="gold set (JSONL)")
     p.add_argument("--mode", choices=modes, default=None)
+    p.add_argument("--compare", nargs="+", metavar="CONFIG",
+                   help="run each configuration (a mode and/or setting=value, comma-separated, e.g. "
+                        "`sparse dense hybrid hybrid,rrf_k=60`) and test each against the first")
+    p.add_argument("--report", metavar="DIR", help="also write report.md, report.html, report.json and plots here")
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -127,6 +127,14 @@ class Settings:
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)
 
+    def updated(self, raw: dict[str, str]) -> "Settings":
+        """These settings with `name=value` strings applied, as typed on a command line."""
+        known = {f.name: f for f in fields(self)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise InputError(f"unknown setting(s) {unknown}; known: {sorted(known)}")
+        return replace(self, **{k: _coerce(k, known[k].type, v) for k, v in raw.items()})
+
 
 def _coerce(name: str, type_name: object, value: object) -> object:
     """Environment variables arrive as strings; turn them into the field's type."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant.config import SearchMode, Settings
 from assistant.retrieval import Retriever
+from evals.compare import run_comparison
 from evals.gold import load_gold
 from evals.metrics import percentile
 from evals.runner import run_eval
@@ -63,10 +64,15 @@ def main() -> None:
                         times.append((time.perf_counter() - t) * 1000)
                 lines.append(f"- search latency, {mode.value}: p50 {percentile(times, 50):.1f} ms, "
                              f"p95 {percentile(times, 95):.1f} ms ({len(times)} queries, top 10)")
-            for g in GOLD:
-                t = time.perf_counter()
-                run_eval(settings, g, r)
-                lines.append(f"- eval of {g.name}: {time.perf_counter() - t:.1f} s")
+            both = Path(tmp) / "all.jsonl"
+            both.write_text("".join(g.read_text(encoding="utf-8") for g in GOLD), encoding="utf-8")
+            t = time.perf_counter()
+            run_eval(settings, both, r)
+            lines.append(f"- eval of all {len(queries)} gold questions: {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        run_comparison(settings, both, ["hybrid", "dense", "sparse"])
+        lines.append(f"- eval comparison of 3 configurations on all {len(queries)} questions, with paired tests: "
+                     f"{time.perf_counter() - t:.1f} s")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.record:

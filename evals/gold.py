@@ -92,13 +92,20 @@ def load_gold(path: Path) -> list[GoldQuestion]:
     return parse_gold(text, str(path))
 
 
-def check_evidence(questions: Iterable[GoldQuestion], chunk_texts: list[str], source: str = "gold") -> None:
-    """Every quote must lie inside some indexed chunk, or the question could never be hit."""
+def check_evidence(questions: Iterable[GoldQuestion], chunks: list[tuple[str, str, str]],
+                   source: str = "gold") -> None:
+    """Every quote must lie inside some indexed chunk — of the named document, when `doc` is
+    given — or the question could never be hit. `chunks` holds (chunk_id, text, doc_title)."""
+    titles = {title for _, _, title in chunks}
     problems = []
     for q in questions:
+        if q.doc and q.doc not in titles:
+            problems.append(f"line {q.line} ({q.id}): doc {q.doc!r} is not indexed")
+            continue
         for quote in q.evidence:
-            if not any(quote in t for t in chunk_texts):
-                problems.append(f"line {q.line} ({q.id}): evidence not found in any indexed chunk: {quote!r}")
+            if not any(quote in text and (not q.doc or title == q.doc) for _, text, title in chunks):
+                where = f"chunk of {q.doc!r}" if q.doc else "indexed chunk"
+                problems.append(f"line {q.line} ({q.id}): evidence not found in any {where}: {quote!r}")
     if problems:
         raise InputError(
             f"{source}: {len(problems)} evidence quote(s) are not in the index (is the right corpus indexed? "

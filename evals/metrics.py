@@ -20,6 +20,11 @@ def hit_at(ranked: Sequence[bool], k: int) -> float:
     return 1.0 if any(ranked[:k]) else 0.0
 
 
+def recall_at(ranked: Sequence[bool], total_relevant: int, k: int) -> float:
+    """Relevant chunks in the first k / all relevant chunks in the index."""
+    return sum(ranked[:k]) / total_relevant if total_relevant else 0.0
+
+
 def reciprocal_rank(ranked: Sequence[bool], k: int = 10) -> float:
     """1/r for the first relevant rank r ≤ k, else 0 (MRR@k is its mean)."""
     r = first_relevant_rank(ranked[:k])

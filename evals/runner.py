@@ -1,8 +1,15 @@
-"""Runs a gold set through the same `Retriever.search` that `search` uses, and scores it."""
+"""Runs a gold set through the same `Retriever.search` that `search` uses, and scores it.
+
+Relevance is binary: a chunk is relevant to a question when it contains one of its evidence
+quotes. The relevant set of a question is every indexed chunk that does (several when a
+quote falls in overlapping windows or is stated in two documents), which is what recall and
+nDCG are measured against.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
@@ -12,24 +19,98 @@ from evals.gold import GoldQuestion, check_evidence, load_gold
 
 CUTOFFS = (1, 3, 5, 10)
 DEPTH = 10
+# Per-question values that summaries average and comparisons test, in display order.
+METRICS = (*(f"hit@{k}" for k in CUTOFFS), *(f"recall@{k}" for k in (5, 10)), "mrr@10", "ndcg@10")
 
 
-def _aggregate(rows: list[dict]) -> dict:
-    out = {"n": len(rows)}
-    for k in CUTOFFS:
-        out[f"hit@{k}"] = round(metrics.mean([r[f"hit@{k}"] for r in rows]), 4)
-    out["mrr@10"] = round(metrics.mean([r["rr"] for r in rows]), 4)
-    out["ndcg@10"] = round(metrics.mean([r["ndcg"] for r in rows]), 4)
+@dataclass(frozen=True)
+class QuestionResult:
+    question: GoldQuestion
+    ranked_ids: tuple[str, ...]
+    relevant: tuple[bool, ...]  # per retrieved position
+    relevant_ids: frozenset[str]  # every relevant chunk in the index
+    scores: dict[str, float]
+    rank: int | None
+    latency_ms: float
+    retrieved: tuple[dict, ...]  # the top 3, for reading failures
+
+
+def score(ranked: list[bool], total_relevant: int) -> dict[str, float]:
+    out = {f"hit@{k}": metrics.hit_at(ranked, k) for k in CUTOFFS}
+    out.update({f"recall@{k}": metrics.recall_at(ranked, total_relevant, k) for k in (5, 10)})
+    out["mrr@10"] = metrics.reciprocal_rank(ranked, DEPTH)
+    out["ndcg@10"] = metrics.ndcg_at(ranked, total_relevant, DEPTH)
     return out
 
 
-def score_question(q: GoldQuestion, hit_texts: list[str], total_relevant: int) -> dict:
-    ranked = [q.is_relevant(t) for t in hit_texts]
-    row = {f"hit@{k}": metrics.hit_at(ranked, k) for k in CUTOFFS}
-    row["rr"] = metrics.reciprocal_rank(ranked, DEPTH)
-    row["ndcg"] = metrics.ndcg_at(ranked, total_relevant, DEPTH)
-    row["rank"] = metrics.first_relevant_rank(ranked)
-    return row
+def evaluate(retriever: Retriever, questions: list[GoldQuestion], source: str = "gold") -> list[QuestionResult]:
+    """Search every answerable question once; check the gold set against the index first."""
+    chunks = [(p.chunk_id, p.payload["text"], p.payload["doc_title"]) for p in retriever.index.store.scroll()]
+    check_evidence(questions, chunks, source)
+    results = []
+    for q in (q for q in questions if q.answerable):
+        found = retriever.search(q.query, top_k=DEPTH)
+        relevant_ids = frozenset(cid for cid, text, _ in chunks if q.is_relevant(text))
+        ranked = [h.chunk_id in relevant_ids for h in found.hits]
+        results.append(QuestionResult(
+            question=q,
+            ranked_ids=tuple(h.chunk_id for h in found.hits),
+            relevant=tuple(ranked),
+            relevant_ids=relevant_ids,
+            scores=score(ranked, len(relevant_ids)),
+            rank=metrics.first_relevant_rank(ranked),
+            latency_ms=found.elapsed_ms,
+            retrieved=tuple({"rank": h.rank, "doc_title": h.doc_title, "heading_path": list(h.heading_path),
+                             "text": h.text[:120]} for h in found.hits[:3]),
+        ))
+    return results
+
+
+def aggregate(results: list[QuestionResult]) -> dict:
+    out: dict = {"n": len(results)}
+    for name in METRICS:
+        out[name] = round(metrics.mean([r.scores[name] for r in results]), 4)
+    return out
+
+
+def summarize(results: list[QuestionResult], questions: list[GoldQuestion], *, gold: str, config: str,
+              embedder: str) -> dict:
+    def grouped(key) -> dict:
+        groups: dict[str, list[QuestionResult]] = defaultdict(list)
+        for r in results:
+            groups[key(r.question)].append(r)
+        return {g: aggregate(rs) for g, rs in sorted(groups.items())}
+
+    latencies = [r.latency_ms for r in results]
+    return {
+        "gold": gold,
+        "config": config,
+        "embedder": embedder,
+        "questions": len(questions),
+        "answerable": len(results),
+        "unanswerable": sum(not q.answerable for q in questions),
+        # Abstention is scored on `ask`, which answers; retrieval alone always returns chunks.
+        "abstention": None,
+        "overall": aggregate(results),
+        "by_lang": grouped(lambda q: q.lang),
+        "by_kind": grouped(lambda q: q.kind),
+        "by_doc": grouped(lambda q: q.doc or "(not given)"),
+        "latency_ms": {"p50": round(metrics.percentile(latencies, 50), 1),
+                       "p95": round(metrics.percentile(latencies, 95), 1),
+                       "max": round(max(latencies, default=0.0), 1)},
+        # misses: evidence not in the top 10; not_first: found, but below rank 1.
+        "misses": [_case(r) for r in results if r.rank is None],
+        "not_first": [_case(r) for r in results if r.rank not in (None, 1)],
+        "questions_detail": [{"id": r.question.id, "rank": r.rank, "latency_ms": round(r.latency_ms, 2),
+                              **{m: r.scores[m] for m in METRICS}} for r in results],
+        "ranks": {r.question.id: r.rank for r in results},
+    }
+
+
+def _case(r: QuestionResult) -> dict:
+    q = r.question
+    return {"id": q.id, "query": q.query, "lang": q.lang, "kind": q.kind, "rank": r.rank,
+            "evidence": list(q.evidence), "retrieved": list(r.retrieved)}
 
 
 def run_eval(settings: Settings, gold_path: Path, retriever: Retriever | None = None) -> dict:
@@ -37,70 +118,29 @@ def run_eval(settings: Settings, gold_path: Path, retriever: Retriever | None = 
     own = retriever is None
     retriever = retriever or Retriever(settings)
     try:
-        chunk_texts = [p.payload["text"] for p in retriever.index.store.scroll()]
-        check_evidence(questions, chunk_texts, str(gold_path))
-        rows, latencies = [], []
-        for q in (q for q in questions if q.answerable):
-            result = retriever.search(q.query, top_k=DEPTH)
-            latencies.append(result.elapsed_ms)
-            total_relevant = sum(q.is_relevant(t) for t in chunk_texts)
-            row = score_question(q, [h.text for h in result.hits], total_relevant)
-            row.update(id=q.id, query=q.query, lang=q.lang, kind=q.kind, evidence=list(q.evidence),
-                       retrieved=[{"rank": h.rank, "doc_title": h.doc_title, "heading_path": list(h.heading_path),
-                                   "text": h.text[:120]} for h in result.hits[:3]])
-            rows.append(row)
+        results = evaluate(retriever, questions, str(gold_path))
+        return summarize(results, questions, gold=str(gold_path), config=settings.mode.value,
+                         embedder=retriever.index.meta.embedder)
     finally:
         if own:
             retriever.close()
 
-    def grouped(key: str) -> dict:
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for r in rows:
-            groups[r[key]].append(r)
-        return {g: _aggregate(rs) for g, rs in sorted(groups.items())}
-
-    unanswerable = [q for q in questions if not q.answerable]
-    return {
-        "gold": str(gold_path),
-        "mode": settings.mode.value,
-        "embedder": retriever.index.meta.embedder,
-        "questions": len(questions),
-        "answerable": len(rows),
-        "unanswerable": len(unanswerable),
-        # Abstention is scored on `ask`, which answers; retrieval alone always returns chunks.
-        "abstention_accuracy": None,
-        "overall": _aggregate(rows),
-        "by_lang": grouped("lang"),
-        "by_kind": grouped("kind"),
-        "latency_ms": {"p50": round(metrics.percentile(latencies, 50), 1),
-                       "p95": round(metrics.percentile(latencies, 95), 1)},
-        # misses: evidence not in the top 10; not_first: found, but below rank 1.
-        "misses": [_case(r) for r in rows if r["rank"] is None],
-        "not_first": [_case(r) for r in rows if r["rank"] not in (None, 1)],
-        "ranks": {r["id"]: r["rank"] for r in rows},
-    }
-
-
-def _case(row: dict) -> dict:
-    return {k: row[k] for k in ("id", "query", "lang", "kind", "rank", "evidence", "retrieved")}
-
 
 def format_report(report: dict) -> str:
-    cols = [f"hit@{k}" for k in CUTOFFS] + ["mrr@10", "ndcg@10"]
+    cols = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10"]
     lines = [f"gold: {report['gold']}  ({report['answerable']} answerable, {report['unanswerable']} unanswerable; "
-             f"mode {report['mode']}; {report['embedder']})", ""]
-    header = f"{'':<22}{'n':>4}" + "".join(f"{c:>9}" for c in cols)
-    lines.append(header)
+             f"config {report['config']}; {report['embedder']})", ""]
+    lines.append(f"{'':<34}{'n':>4}" + "".join(f"{c:>9}" for c in cols))
 
     def line(name: str, agg: dict) -> str:
-        return f"{name:<22}{agg['n']:>4}" + "".join(f"{agg[c]:>9.3f}" for c in cols)
+        return f"{name[:33]:<34}{agg['n']:>4}" + "".join(f"{agg[c]:>9.3f}" for c in cols)
 
     lines.append(line("overall", report["overall"]))
-    for key in ("by_lang", "by_kind"):
+    for key in ("by_lang", "by_kind", "by_doc"):
         for name, agg in report[key].items():
             lines.append(line(f"  {key[3:]}={name}", agg))
     lat = report["latency_ms"]
-    lines += ["", f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms", ""]
+    lines += ["", f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms", ""]
     for title, cases in (("misses (evidence not in the top 10)", report["misses"]),
                          ("found below rank 1", report["not_first"])):
         lines.append(f"{title}: {len(cases)}")

@@ -50,7 +50,16 @@ def test_bad_gold_files_name_the_line(text, message):
 def test_evidence_missing_from_the_index_is_listed():
     qs = parse_gold(_jsonl(GOOD))
     with pytest.raises(InputError, match=r"line 2 \(q2\).*安全条件审查"):
-        check_evidence(qs, ["排污许可证有效期为五年。", "乙苯脱氢催化剂", "依法取得环境影响评价批复"])
+        check_evidence(qs, [("c1", "排污许可证有效期为五年。", "办法"), ("c2", "乙苯脱氢催化剂", "规划"),
+                            ("c3", "依法取得环境影响评价批复", "办法")])
+
+
+def test_evidence_must_be_in_the_named_document():
+    qs = parse_gold(_jsonl([{**GOOD[0], "doc": "规划"}, {**GOOD[2], "doc": "不存在"}]))
+    with pytest.raises(InputError) as err:
+        check_evidence(qs, [("c1", "排污许可证有效期为五年。", "办法"), ("c2", "乙苯脱氢催化剂", "规划")])
+    assert "line 1 (q1): evidence not found in any chunk of '规划'" in str(err.value)
+    assert "line 2 (q3): doc '不存在' is not indexed" in str(err.value)
 
 
 # ---------------------------------------------------------------- metrics
