@@ -81,8 +81,53 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(args: argparse.Namespace):
+    from assistant.conversation import parse_history
+    from assistant.errors import InputError
+
+    raw = args.history
+    if raw and not raw.lstrip().startswith("["):
+        try:
+            raw = Path(raw).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--history {args.history}: neither JSON nor a readable file ({exc.strerror})") from None
+    return parse_history(raw)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answering import ExtractiveAnswerer
+    from assistant.retrieval import Retriever
+
+    settings = _settings(args)
+    history = _history(args)
+    with Retriever(settings) as retriever:
+        answer = ExtractiveAnswerer(retriever).answer(args.question, history, _filters(args))
+    if args.json:
+        _print_json(answer.to_json())
+        return 0
+    if answer.condensed_query != answer.question:
+        print(f"(searched as: {answer.condensed_query})")
+    print(answer.answer)
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        print(f"[{c.n}] 《{c.doc_title}》 {' › '.join(c.heading_path)}")
+    for note in answer.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args, mode=args.mode)
+    if args.answers:
+        from evals.answers import format_answer_report, run_answer_eval
+
+        report = run_answer_eval(settings, Path(args.gold))
+        if args.json:
+            _print_json(report)
+        else:
+            print(format_answer_report(report))
+        return 0
     if args.compare:
         from evals.compare import format_comparison, run_comparison
 
@@ -127,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=modes, default=None, help="retrievers to use (default: hybrid)")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", parents=[common], help="a grounded answer with citations")
+    p.add_argument("question")
+    p.add_argument("--history", help='earlier turns as JSON, [{"role": "user", "content": "…"}, …], or a file of it')
+    p.add_argument("--level", action="append", help="national | provincial | municipal | enterprise (repeatable)")
+    p.add_argument("--doc", action="append", help="restrict to a document title (repeatable)")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("eval", parents=[common], help="retrieval accuracy on a gold JSONL file")
     p.add_argument("--gold", required=True, help="gold set (JSONL)")
     p.add_argument("--mode", choices=modes, default=None)
@@ -134,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run each configuration (a mode and/or setting=value, comma-separated, e.g. "
                         "`sparse dense hybrid hybrid,rrf_k=60`) and test each against the first")
     p.add_argument("--report", metavar="DIR", help="also write report.md, report.html, report.json and plots here")
+    p.add_argument("--answers", action="store_true",
+                   help="score `ask` instead: answered, citation hit, verbatim quotes, abstention")
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -43,6 +43,7 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self.index: OpenIndex = open_index(settings, self.embedder.model_id)
+        self._query_vectors: dict[str, object] = {}  # `ask` searches one question more than once
 
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
                mode: SearchMode | None = None) -> SearchResult:
@@ -56,7 +57,7 @@ class Retriever:
         filters = filters or SearchFilters()
         self._check_filters(filters)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(text))
-        dense = self.embedder.embed_query(text) if mode is not SearchMode.SPARSE else None
+        dense = self._embed(text) if mode is not SearchMode.SPARSE else None
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
                                         prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k,
                                         weights=(s.dense_weight, s.sparse_weight))
@@ -64,6 +65,14 @@ class Retriever:
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
         return SearchResult(text, hits, (time.perf_counter() - started) * 1000)
+
+    def _embed(self, text: str):
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            if len(self._query_vectors) >= 256:
+                self._query_vectors.clear()
+            vector = self._query_vectors[text] = self.embedder.embed_query(text)
+        return vector
 
     def _check_filters(self, filters: SearchFilters) -> None:
         """A filter that can match nothing is a mistake to report, not an empty result."""

@@ -158,3 +158,49 @@ class SearchResult:
             "elapsed_ms": round(self.elapsed_ms, 2),
             "hits": [h.to_json() for h in self.hits],
         }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: `quote` is verbatim `source_text[start:end]`."""
+
+    n: int
+    chunk_id: str
+    doc_title: str
+    heading_path: tuple[str, ...]
+    quote: str
+    text: str  # the whole chunk, for context
+    start: int
+    end: int
+    level: str = ""
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "chunk_id": self.chunk_id, "doc_title": self.doc_title,
+                "heading_path": list(self.heading_path), "quote": self.quote, "text": self.text,
+                "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str  # `[n]` markers refer to citations[n - 1].n
+    abstained: bool
+    citations: tuple[Citation, ...]
+    elapsed_ms: float
+    condensed_query: str = ""  # the question as searched, after reading the conversation
+    related: tuple[Hit, ...] = ()  # nearest clauses, shown when the assistant abstains
+    notes: tuple[str, ...] = ()  # e.g. "the LLM timed out; extractive answer shown"
+    confidence: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "condensed_query": self.condensed_query,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_json() for c in self.citations],
+            "related": [h.to_json() for h in self.related],
+            "notes": list(self.notes),
+        }

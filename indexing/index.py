@@ -5,6 +5,7 @@
       gen-<time>-<rand>/
         meta.json             embedder, BM25 parameters, vocabulary fingerprint, documents
         vocabulary.json       the jieba user dictionary and stopwords it was built with
+        texts/<sha256>.txt    each document's text as indexed (citations are checked against it)
         shard/                Qdrant Edge shard (or qdrant/ for qdrant-client's local mode)
 
 An ingest writes a whole new generation and only then points CURRENT at it, so a failed
@@ -14,15 +15,18 @@ or interrupted ingest leaves the previous index untouched and usable.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings, StoreKind
 from assistant.errors import IndexProblem
+from indexing.bm25 import term_id
 from indexing.store import ChunkStore, ClientStore, EdgeStore
 from indexing.tokenizer import ChineseTokenizer, Vocabulary
 
@@ -30,6 +34,7 @@ SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
 META = "meta.json"
 VOCABULARY = "vocabulary.json"
+TEXTS = "texts"
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,35 @@ class OpenIndex:
     meta: IndexMeta
     store: ChunkStore
     tokenizer: ChineseTokenizer
+    _df: Counter | None = None
+    _n: int = 0
+
+    def idf(self, term: str) -> float:
+        """BM25's idf of a term over the indexed chunks, ln(1 + (N − df + 0.5) / (df + 0.5)),
+        the same weight Qdrant's IDF modifier gives it; document frequencies are counted from the
+        stored sparse vectors on first use."""
+        if self._df is None:
+            df: Counter[int] = Counter()
+            for p in self.store.scroll(with_vectors=True):
+                df.update(p.sparse.indices)
+            self._df, self._n = df, max(self.meta_chunk_count, 1)
+        d = self._df.get(term_id(term), 0)
+        return math.log(1 + (self._n - d + 0.5) / (d + 0.5))
+
+    @property
+    def meta_chunk_count(self) -> int:
+        return sum(len(d.chunk_ids) for d in self.meta.documents.values())
+
+    def source_text(self, doc_title: str) -> str:
+        """The text a document had when it was indexed: chunk offsets point into it."""
+        doc = self.meta.documents.get(doc_title)
+        if doc is None:
+            raise IndexProblem(f"{doc_title!r} is not in the index at {self.path.parent}")
+        try:
+            return (self.path / TEXTS / f"{doc.content_hash}.txt").read_text(encoding="utf-8")
+        except OSError as exc:
+            raise IndexProblem(f"the index at {self.path.parent} lacks the text of {doc_title!r}; "
+                               "rebuild it with `python -m assistant ingest --rebuild`") from exc
 
     def close(self) -> None:
         self.store.close()

@@ -26,6 +26,7 @@ from indexing import bm25
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.index import (
+    TEXTS,
     VOCABULARY,
     IndexedDocument,
     IndexMeta,
@@ -171,6 +172,7 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
             store.close()
             store = None
             vocabulary.save(gen / VOCABULARY)
+            _save_texts(gen, docs, kept, old_gen)
             write_meta(gen, IndexMeta(
                 embedder=embedder.model_id, dim=embedder.dim, store=settings.store.value, collection=collection,
                 bm25_k1=settings.bm25_k1, bm25_b=settings.bm25_b, bm25_avgdl=avgdl,
@@ -191,6 +193,16 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
     report.generation = gen.name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _save_texts(gen: Path, docs: list[Document], kept: dict[str, IndexedDocument], old_gen: Path | None) -> None:
+    """The source texts as indexed, so a citation can be checked against its exact place."""
+    folder = gen / TEXTS
+    folder.mkdir()
+    for d in docs:
+        (folder / f"{d.content_hash}.txt").write_text(d.text, encoding="utf-8")
+    for d in kept.values():
+        shutil.copyfile(old_gen / TEXTS / f"{d.content_hash}.txt", folder / f"{d.content_hash}.txt")
 
 
 def _sources(settings: Settings, paths: list[Path], old_meta: IndexMeta | None) -> tuple[list[str], list[str]]:

@@ -36,6 +36,13 @@ def curated_terms() -> list[str]:
     return _read_list("domain_terms.txt")
 
 
+def curated_terms_of(*tags: str) -> list[str]:
+    """Curated terms with one of the given jieba tags: ns places, nz products, nt organisations."""
+    text = resources.files("indexing").joinpath("data", "domain_terms.txt").read_text(encoding="utf-8")
+    rows = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return [r[0] for r in rows if len(r) >= 3 and r[2] in tags]
+
+
 def default_stopwords() -> frozenset[str]:
     return frozenset(_read_list("stopwords.txt"))
 
