@@ -35,6 +35,11 @@ _PLACE_Q = re.compile(r"哪里|哪儿|在哪|哪个园区|哪个区|哪个地方
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿半][年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
+# The unit a question asks in must appear in the answer: "多少美元" is not answered by a share in %.
+_UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "公顷", "亩", "mg/m³",
+          "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
+_PHONE_Q = re.compile(r"电话|号码|联系方式|phone|contact number", re.I)
+_PHONE = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -42,6 +47,18 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 def question_language(text: str) -> str:
     """zh when Chinese characters outweigh Latin words, else en."""
     return "zh" if len(_HAN.findall(text)) >= 2 * len(_LATIN_WORD.findall(text)) and _HAN.search(text) else "en"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    question: str
+    query: str
+    lang: str
+    hits: tuple[Hit, ...]
+    confidence: float
+    citations: tuple[Citation, ...]  # empty: the evidence is too weak to answer from
+    notes: tuple[str, ...]
+    started: float
 
 
 @dataclass(frozen=True)
@@ -84,16 +101,22 @@ class ExtractiveAnswerer:
         # Blend on e5's working range: unrelated Chinese text still scores about 0.75 cosine.
         semantic = min(max((similarity - 0.75) / 0.2, 0.0), 1.0)
         score = 0.5 * semantic + 0.5 * lexical if weights else semantic
-        if _AMOUNT_Q.search(query) and not self._states_amount(weights, hits[:3]):
+        if _AMOUNT_Q.search(query) and not self._states_amount(query, weights, hits[:3]):
             score *= 0.5  # asked for an amount, and no sentence about the question states one
+        if _PHONE_Q.search(query) and not any(_PHONE.search(h.text) for h in hits[:3]):
+            score *= 0.5  # asked for a phone number, and none is given
         return round(score, 4)
 
-    def _states_amount(self, weights: dict[str, float], hits: Sequence[Hit]) -> bool:
+    def _states_amount(self, query: str, weights: dict[str, float], hits: Sequence[Hit]) -> bool:
+        """Does a sentence about the question state an amount — in the unit asked for, if any?"""
         tokenizer = self.retriever.index.tokenizer
+        matched = [u for u in _UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", query)]
+        asked = [u for u in matched if not any(u != v and u in v for v in matched)]  # 美元, not 元
         for hit in hits:
             for s, e in self._sentences(hit):
                 text = hit.text[s - hit.start:e - hit.start]
-                if _AMOUNT.search(text) and coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE:
+                if _AMOUNT.search(text) and (not asked or any(u in text for u in asked)) \
+                        and coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE:
                     return True
         return False
 
@@ -103,7 +126,10 @@ class ExtractiveAnswerer:
 
     # -------------------------------------------------------------- answering
 
-    def answer(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None) -> Answer:
+    def gather(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None,
+               max_points: int = MAX_POINTS) -> "Evidence":
+        """Everything an answer rests on: the condensed query, the clauses, the evidence
+        strength and (unless it is too weak) the verified sentences, numbered."""
         started = time.perf_counter()
         question = clean_query(question, self.settings.max_query_chars)
         query = condense(question, history, self._entities)
@@ -111,17 +137,24 @@ class ExtractiveAnswerer:
         hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters).hits
         confidence = self.confidence(query, hits)
         threshold = self.settings.abstain_below if lang == "zh" else self.settings.abstain_below_en
-        if confidence < threshold:
-            return Answer(question, self._abstention(lang, hits[:3]), True, (), _ms(started), query,
-                          related=hits[:3], confidence=confidence)
-        points = self._select(query, hits)
-        citations, dropped = self._cite(points)
-        notes = (f"{dropped} quote(s) failed verification against the source and were left out",) if dropped else ()
-        if not citations:
-            return Answer(question, self._abstention(lang, hits[:3]), True, (), _ms(started), query,
-                          related=hits[:3], notes=notes, confidence=confidence)
-        return Answer(question, self._compose(question, lang, citations), False, tuple(citations), _ms(started),
-                      query, notes=notes, confidence=confidence)
+        citations, notes = [], []
+        if confidence >= threshold:
+            citations, dropped = self._cite(self._select(query, hits, max_points))
+            if dropped:
+                notes.append(f"{dropped} quote(s) failed verification against the source and were left out")
+        return Evidence(question, query, lang, tuple(hits), confidence, tuple(citations), tuple(notes), started)
+
+    def answer(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None) -> Answer:
+        ev = self.gather(question, history, filters)
+        if not ev.citations:
+            return self.abstain(ev)
+        return Answer(ev.question, self._compose(ev.question, ev.lang, ev.citations), False, ev.citations,
+                      _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence)
+
+    def abstain(self, ev: "Evidence", notes: Sequence[str] = ()) -> Answer:
+        related = ev.hits[:3]
+        return Answer(ev.question, self._abstention(ev.lang, related), True, (), _ms(ev.started), ev.query,
+                      related=related, notes=(*ev.notes, *notes), confidence=ev.confidence)
 
     def _sentences(self, hit: Hit) -> list[tuple[int, int]]:
         """Sentence spans of a chunk, in document offsets; an item's short name joins what follows."""
@@ -135,7 +168,7 @@ class ExtractiveAnswerer:
                 merged.append((s, e))
         return merged
 
-    def _select(self, query: str, hits: Sequence[Hit]) -> list[Sentence]:
+    def _select(self, query: str, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
         tokenizer = self.retriever.index.tokenizer
         weights = self._weights(query)
         per_clause = 3 if _LIST_Q.search(query) else 2
@@ -152,7 +185,7 @@ class ExtractiveAnswerer:
         best = max(c.score for c in candidates)
         chosen: list[Sentence] = []
         for c in sorted(candidates, key=lambda c: (-c.score, c.hit.rank, c.start)):
-            if len(chosen) >= MAX_POINTS or c.score < 0.6 * best:
+            if len(chosen) >= max_points or c.score < 0.6 * best:
                 break
             if sum(x.hit.chunk_id == c.hit.chunk_id for x in chosen) >= per_clause:
                 continue

@@ -101,7 +101,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     history = _history(args)
     with Retriever(settings) as retriever:
-        answer = ExtractiveAnswerer(retriever).answer(args.question, history, _filters(args))
+        extractive = ExtractiveAnswerer(retriever)
+        if args.llm:
+            from assistant.llm import LLMAnswerer
+
+            answer = LLMAnswerer(extractive).answer(args.question, history, _filters(args))
+        else:
+            answer = extractive.answer(args.question, history, _filters(args))
     if args.json:
         _print_json(answer.to_json())
         return 0
@@ -177,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", help='earlier turns as JSON, [{"role": "user", "content": "…"}, …], or a file of it')
     p.add_argument("--level", action="append", help="national | provincial | municipal | enterprise (repeatable)")
     p.add_argument("--doc", action="append", help="restrict to a document title (repeatable)")
+    p.add_argument("--llm", action="store_true", help="let an OpenAI-compatible LLM (YK_LLM_*) write the answer")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", parents=[common], help="retrieval accuracy on a gold JSONL file")

@@ -81,7 +81,13 @@ class Settings:
     # gold set (answerable against unanswerable questions), see README.
     abstain_below: float = 0.45
     # English questions have no Chinese words to match yet, so only the dense similarity speaks.
-    abstain_below_en: float = 0.05
+    abstain_below_en: float = 0.06
+
+    # Optional LLM synthesis (`ask --llm`): any OpenAI-compatible endpoint.
+    llm_base_url: str = ""
+    llm_model: str = "deepseek-chat"
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         for name, enum in (("embedder", EmbedderKind), ("store", StoreKind), ("mode", SearchMode)):

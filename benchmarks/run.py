@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.answering import ExtractiveAnswerer
 from assistant.config import SearchMode, Settings
 from assistant.retrieval import Retriever
 from evals.compare import run_comparison
@@ -64,6 +65,14 @@ def main() -> None:
                         times.append((time.perf_counter() - t) * 1000)
                 lines.append(f"- search latency, {mode.value}: p50 {percentile(times, 50):.1f} ms, "
                              f"p95 {percentile(times, 95):.1f} ms ({len(times)} queries, top 10)")
+            answerer = ExtractiveAnswerer(r)
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                answerer.answer(q)
+                times.append((time.perf_counter() - t) * 1000)
+            lines.append(f"- ask latency, extractive: p50 {percentile(times, 50):.1f} ms, "
+                         f"p95 {percentile(times, 95):.1f} ms ({len(times)} questions)")
             both = Path(tmp) / "all.jsonl"
             both.write_text("".join(g.read_text(encoding="utf-8") for g in GOLD), encoding="utf-8")
             t = time.perf_counter()

@@ -89,7 +89,7 @@ def summarize(results: list[QuestionResult], questions: list[GoldQuestion], *, g
         "questions": len(questions),
         "answerable": len(results),
         "unanswerable": sum(not q.answerable for q in questions),
-        # Abstention is scored on `ask`, which answers; retrieval alone always returns chunks.
+        # Retrieval always returns chunks; abstention is scored on answers: `eval --answers`.
         "abstention": None,
         "overall": aggregate(results),
         "by_lang": grouped(lambda q: q.lang),
