@@ -86,13 +86,13 @@ class ExtractiveAnswerer:
 
     # -------------------------------------------------------------- evidence strength
 
-    def confidence(self, query: str, hits: Sequence[Hit]) -> float:
+    def confidence(self, query: str, hits: Sequence[Hit], vector=None) -> float:
         """How well the best clauses match the question, in [0, 1]: the dense similarity of the
         nearest clause, blended with the share of the question's words found in the top clauses.
         Calibrated on the dev gold set (answerable against unanswerable questions)."""
         if not hits:
             return 0.0
-        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE).hits
+        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector).hits
         similarity = dense[0].score if dense else 0.0
         weights = self._weights(query)
         tokenizer = self.retriever.index.tokenizer
@@ -133,9 +133,12 @@ class ExtractiveAnswerer:
         started = time.perf_counter()
         question = clean_query(question, self.settings.max_query_chars)
         query = condense(question, history, self._entities)
+        if len(query) > self.settings.max_query_chars:
+            query = question  # a long previous turn: search the question as asked
         lang = question_language(question)
-        hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters).hits
-        confidence = self.confidence(query, hits)
+        vector = self.retriever.embedder.embed_query(clean_query(query, self.settings.max_query_chars))
+        hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters, vector=vector).hits
+        confidence = self.confidence(query, hits, vector)
         threshold = self.settings.abstain_below if lang == "zh" else self.settings.abstain_below_en
         citations, notes = [], []
         if confidence >= threshold:

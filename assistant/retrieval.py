@@ -43,10 +43,10 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self.index: OpenIndex = open_index(settings, self.embedder.model_id)
-        self._query_vectors: dict[str, object] = {}  # `ask` searches one question more than once
 
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
-               mode: SearchMode | None = None) -> SearchResult:
+               mode: SearchMode | None = None, vector=None) -> SearchResult:
+        """`vector`: the query's embedding when the caller already has it (`ask` searches twice)."""
         started = time.perf_counter()
         s = self.settings
         text = clean_query(query, s.max_query_chars)
@@ -57,7 +57,9 @@ class Retriever:
         filters = filters or SearchFilters()
         self._check_filters(filters)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(text))
-        dense = self._embed(text) if mode is not SearchMode.SPARSE else None
+        dense = None
+        if mode is not SearchMode.SPARSE:
+            dense = vector if vector is not None else self.embedder.embed_query(text)
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
                                         prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k,
                                         weights=(s.dense_weight, s.sparse_weight))
@@ -65,14 +67,6 @@ class Retriever:
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
         return SearchResult(text, hits, (time.perf_counter() - started) * 1000)
-
-    def _embed(self, text: str):
-        vector = self._query_vectors.get(text)
-        if vector is None:
-            if len(self._query_vectors) >= 256:
-                self._query_vectors.clear()
-            vector = self._query_vectors[text] = self.embedder.embed_query(text)
-        return vector
 
     def _check_filters(self, filters: SearchFilters) -> None:
         """A filter that can match nothing is a mistake to report, not an empty result."""
