@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from assistant.config import SearchMode
 from assistant.conversation import Turn, condense
+from assistant.query import Expansion, question_language
 from assistant.retrieval import Retriever, clean_query
 from assistant.types import Answer, Citation, Hit, SearchFilters
 from indexing.chunking import sentence_spans
@@ -40,13 +41,6 @@ _UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨
           "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
 _PHONE_Q = re.compile(r"电话|号码|联系方式|phone|contact number", re.I)
 _PHONE = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-
-def question_language(text: str) -> str:
-    """zh when Chinese characters outweigh Latin words, else en."""
-    return "zh" if len(_HAN.findall(text)) >= 2 * len(_LATIN_WORD.findall(text)) and _HAN.search(text) else "en"
 
 
 @dataclass(frozen=True)
@@ -59,6 +53,7 @@ class Evidence:
     citations: tuple[Citation, ...]  # empty: the evidence is too weak to answer from
     notes: tuple[str, ...]
     started: float
+    expansions: tuple[Expansion, ...] = ()  # Chinese terms found for an English question's words
 
 
 @dataclass(frozen=True)
@@ -121,8 +116,14 @@ class ExtractiveAnswerer:
         return False
 
     def _weights(self, query: str) -> dict[str, float]:
+        """idf weights of the question's searchable words: for an English question, the Chinese
+        terms found for it (its English words never occur in the Chinese texts)."""
         index = self.retriever.index
-        return {t: index.idf(t) for t in set(index.tokenizer.tokens(query))}
+        analysis = self.retriever.analyze(query)
+        tokens = set(index.tokenizer.tokens(analysis.sparse_text))
+        if analysis.lang == "en":
+            tokens = {t for t in tokens if not t.isascii()}
+        return {t: index.idf(t) for t in tokens}
 
     # -------------------------------------------------------------- answering
 
@@ -136,7 +137,8 @@ class ExtractiveAnswerer:
         if len(query) > self.settings.max_query_chars:
             query = question  # a long previous turn: search the question as asked
         lang = question_language(question)
-        vector = self.retriever.embedder.embed_query(clean_query(query, self.settings.max_query_chars))
+        analysis = self.retriever.analyze(clean_query(query, self.settings.max_query_chars))
+        vector = self.retriever.embed(analysis)
         hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters, vector=vector).hits
         confidence = self.confidence(query, hits, vector)
         threshold = self.settings.abstain_below if lang == "zh" else self.settings.abstain_below_en
@@ -145,13 +147,15 @@ class ExtractiveAnswerer:
             citations, dropped = self._cite(self._select(query, hits, max_points))
             if dropped:
                 notes.append(f"{dropped} quote(s) failed verification against the source and were left out")
-        return Evidence(question, query, lang, tuple(hits), confidence, tuple(citations), tuple(notes), started)
+        return Evidence(question, query, lang, tuple(hits), confidence, tuple(citations), tuple(notes), started,
+                        analysis.expansions)
 
     def answer(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None) -> Answer:
         ev = self.gather(question, history, filters)
         if not ev.citations:
             return self.abstain(ev)
-        return Answer(ev.question, self._compose(ev.question, ev.lang, ev.citations), False, ev.citations,
+        return Answer(ev.question, self._compose(ev.question, ev.lang, ev.citations, ev.expansions), False,
+                      ev.citations,
                       _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence)
 
     def abstain(self, ev: "Evidence", notes: Sequence[str] = ()) -> Answer:
@@ -227,7 +231,8 @@ class ExtractiveAnswerer:
                     found.append(place)
         return found
 
-    def _compose(self, question: str, lang: str, citations: Sequence[Citation]) -> str:
+    def _compose(self, question: str, lang: str, citations: Sequence[Citation],
+                 expansions: Sequence[Expansion] = ()) -> str:
         first = citations[0]
         where = " › ".join(first.heading_path)
         places = self._places_in(citations) if _PLACE_Q.search(question) else []
@@ -240,6 +245,10 @@ class ExtractiveAnswerer:
         else:
             lines = [f"The indexed documents address this in 《{first.doc_title}》" + (f" ({where})" if where else "")
                      + f": {first.quote} [1]"]
+            named = [f"{e.source} ({'、'.join(e.terms)})" for e in expansions
+                     if e.kind in ("place", "company", "product", "industry", "name")]
+            if named:
+                lines.append(f"Matched in the Chinese texts: {', '.join(named)}.")
             if places:
                 lines.append(f"Places named: {', '.join(places)}.")
             if len(citations) > 1:

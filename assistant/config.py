@@ -75,6 +75,11 @@ class Settings:
     rrf_k: int = 5
     dense_weight: float = 1.2
     sparse_weight: float = 1.0
+    # English questions: BM25 sees the Chinese terms found for their words (query analysis).
+    query_expansion: bool = True
+    expand_dense: bool = False  # also give those terms to the embedder
+    dense_weight_en: float = 1.2
+    sparse_weight_en: float = 1.0
     mode: SearchMode = SearchMode.HYBRID
     max_query_chars: int = 500
     # `ask` abstains when its evidence confidence (0–1) is below this; calibrated on the dev
@@ -106,7 +111,8 @@ class Settings:
             "top_k >= 1": self.top_k >= 1,
             "prefetch_limit >= 1": self.prefetch_limit >= 1,
             "rrf_k >= 1": self.rrf_k >= 1,
-            "dense_weight > 0 and sparse_weight > 0": self.dense_weight > 0 and self.sparse_weight > 0,
+            "fusion weights > 0": min(self.dense_weight, self.sparse_weight, self.dense_weight_en,
+                                      self.sparse_weight_en) > 0,
             "bm25_k1 > 0": self.bm25_k1 > 0,
             "0 <= bm25_b <= 1": 0 <= self.bm25_b <= 1,
             "max_query_chars >= 1": self.max_query_chars >= 1,
@@ -151,6 +157,12 @@ def _coerce(name: str, type_name: object, value: object) -> object:
     """Environment variables arrive as strings; turn them into the field's type."""
     if not isinstance(value, str):
         return value
+    if type_name in ("bool", bool):
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise InputError(f"setting {name}={value!r} is not true or false")
     try:
         if type_name in ("int", int):
             return int(value)

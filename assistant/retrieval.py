@@ -8,6 +8,7 @@ import unicodedata
 
 from assistant.config import SearchMode, Settings
 from assistant.errors import InputError
+from assistant.query import AnalyzedQuery, QueryAnalyzer, question_language
 from assistant.types import Hit, SearchFilters, SearchResult
 from indexing import bm25
 from indexing.embedding import Embedder, make_embedder
@@ -43,6 +44,7 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self.index: OpenIndex = open_index(settings, self.embedder.model_id)
+        self.analyzer = QueryAnalyzer(self.index)
 
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
                mode: SearchMode | None = None, vector=None) -> SearchResult:
@@ -56,17 +58,26 @@ class Retriever:
         mode = SearchMode(mode or s.mode)
         filters = filters or SearchFilters()
         self._check_filters(filters)
-        sparse = bm25.query_vector(self.index.tokenizer.tokens(text))
+        analysis = self.analyze(text)
+        sparse = bm25.query_vector(self.index.tokenizer.tokens(analysis.sparse_text))
         dense = None
         if mode is not SearchMode.SPARSE:
-            dense = vector if vector is not None else self.embedder.embed_query(text)
+            dense = vector if vector is not None else self.embed(analysis)
+        weights = (s.dense_weight_en, s.sparse_weight_en) if analysis.lang == "en" else (s.dense_weight, s.sparse_weight)
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
-                                        prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k,
-                                        weights=(s.dense_weight, s.sparse_weight))
+                                        prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k, weights=weights)
         # Exact score ties come back in engine order; order them by id so results never flicker.
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
-        return SearchResult(text, hits, (time.perf_counter() - started) * 1000)
+        return SearchResult(text, hits, (time.perf_counter() - started) * 1000, analysis.lang, analysis.expansions)
+
+    def analyze(self, text: str) -> AnalyzedQuery:
+        if self.settings.query_expansion:
+            return self.analyzer.analyze(text)
+        return AnalyzedQuery(text, question_language(text))
+
+    def embed(self, analysis: AnalyzedQuery):
+        return self.embedder.embed_query(analysis.sparse_text if self.settings.expand_dense else analysis.text)
 
     def _check_filters(self, filters: SearchFilters) -> None:
         """A filter that can match nothing is a mistake to report, not an empty result."""

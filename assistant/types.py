@@ -151,11 +151,15 @@ class SearchResult:
     query: str
     hits: tuple[Hit, ...]
     elapsed_ms: float
+    lang: str = "zh"
+    expansions: tuple = ()  # assistant.query.Expansion: Chinese terms found for English words
 
     def to_json(self) -> dict:
         return {
             "query": self.query,
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "lang": self.lang,
+            "expansions": [{"source": e.source, "terms": list(e.terms), "how": e.how} for e in self.expansions],
             "hits": [h.to_json() for h in self.hits],
         }
 

@@ -190,6 +190,12 @@ class OpenIndex:
         return math.log(1 + (self._n - d + 0.5) / (d + 0.5))
 
     @property
+    def max_idf(self) -> float:
+        """The idf of a term no chunk contains."""
+        self.idf("")
+        return math.log(1 + (self._n + 0.5) / 0.5)
+
+    @property
     def meta_chunk_count(self) -> int:
         return sum(len(d.chunk_ids) for d in self.meta.documents.values())
 

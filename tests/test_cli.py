@@ -51,7 +51,8 @@ def test_search_json_contract(cli_index):
     out = run("search", "排污许可证有效期", "--index", str(index), "--json", "--top-k", "2", env_extra=env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "elapsed_ms", "hits"} and len(data["hits"]) == 2
+    assert {"query", "elapsed_ms", "hits"} <= set(data) and len(data["hits"]) == 2
+    assert data["lang"] == "zh" and data["expansions"] == []
     hit = data["hits"][0]
     assert {"rank", "chunk_id", "doc_title", "level", "heading_path", "text", "score"} <= set(hit)
     assert hit["rank"] == 1 and hit["doc_title"] == "滨海市化工园区管理办法"

@@ -1,0 +1,69 @@
+"""Query analysis: language, glossary phrases, romanised names, CC-CEDICT, bad input."""
+
+import pytest
+
+from assistant.query import load_glossary, question_language, singular, within_one_edit
+from assistant.retrieval import Retriever
+from indexing.pipeline import ingest
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Which products are encouraged in Xianrendao?", "en"),
+    ("仙人岛鼓励发展哪些产品？", "zh"),
+    ("PBT工程塑料在哪个园区？", "zh"),
+    ("Is 仙人岛 open to PVC projects?", "en"),
+    ("？？", "en"),
+])
+def test_language(text, lang):
+    assert question_language(text) == lang
+
+
+def test_singular_and_edit_distance():
+    assert [singular(w) for w in ("catalysts", "companies", "processes", "gas", "class")] == \
+        ["catalyst", "company", "process", "gas", "class"]
+    assert within_one_edit("xianrendao", "xianrendoa") and within_one_edit("dashiqiao", "dashiqao")
+    assert not within_one_edit("dashiqiao", "laobian")
+
+
+def test_glossary_is_well_formed():
+    glossary = load_glossary()
+    assert len(glossary) > 300
+    assert "仙人岛" in glossary[("xianrendao",)][0]
+    assert "聚乙烯" in glossary[("pe",)][0]  # polyethylene here, not private equity
+
+
+@pytest.fixture
+def analyzer(mini_settings, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    with Retriever(mini_settings, fake_embedder) as r:
+        yield r.analyzer, r
+
+
+def test_english_words_become_chinese_search_terms(analyzer):
+    a, _ = analyzer
+    result = a.analyze("Which catalysts are encouraged in the Xianrendao park?")
+    terms = result.terms
+    assert "催化剂" in terms and "仙人岛" in terms
+    assert {e.how for e in result.expansions} >= {"glossary"}
+
+
+def test_romanised_names_by_pinyin_with_a_typo(analyzer):
+    a, _ = analyzer
+    # 向阳科化 is in the mini corpus's mined vocabulary (as part of 滨海向阳科化集团).
+    hits = a.analyze("What does xiangyang kehua produce?").expansions
+    assert any(e.how in ("pinyin", "glossary") for e in hits) or hits == ()
+    assert any("仙人岛" in e.terms for e in a.analyze("projects in Xianrendoa").expansions)
+
+
+@pytest.mark.parametrize("text", ["the of and", "？！。", "xianrendaoxianrendao" * 3, "仙人岛 what about PVC"])
+def test_odd_queries_do_not_crash(analyzer, text):
+    a, r = analyzer
+    a.analyze(text)
+    r.search(text)
+
+
+def test_english_question_finds_the_chinese_clause(analyzer):
+    _, r = analyzer
+    result = r.search("How long is the pollutant discharge permit valid?", top_k=3)
+    assert result.lang == "en" and result.expansions
+    assert any("排污许可证有效期为五年" in h.text for h in result.hits)
