@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from assistant.config import SearchMode
 from assistant.conversation import Turn, condense
-from assistant.query import Expansion, question_language
+from assistant.query import AnalyzedQuery, Expansion, question_language
 from assistant.retrieval import Retriever, clean_query
 from assistant.types import Answer, Citation, Hit, SearchFilters
 from indexing.chunking import sentence_spans
@@ -81,15 +81,16 @@ class ExtractiveAnswerer:
 
     # -------------------------------------------------------------- evidence strength
 
-    def confidence(self, query: str, hits: Sequence[Hit], vector=None) -> float:
+    def confidence(self, analysis: AnalyzedQuery, hits: Sequence[Hit], vector=None) -> float:
         """How well the best clauses match the question, in [0, 1]: the dense similarity of the
         nearest clause, blended with the share of the question's words found in the top clauses.
         Calibrated on the dev gold set (answerable against unanswerable questions)."""
         if not hits:
             return 0.0
-        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector).hits
+        query = analysis.text
+        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector, analysis=analysis).hits
         similarity = dense[0].score if dense else 0.0
-        weights = self._weights(query)
+        weights = self._weights(analysis)
         tokenizer = self.retriever.index.tokenizer
         lexical = max((coverage(weights, set(tokenizer.tokens(" ".join(h.heading_path) + " " + h.text)))
                        for h in hits[:3]), default=0.0)
@@ -115,11 +116,10 @@ class ExtractiveAnswerer:
                     return True
         return False
 
-    def _weights(self, query: str) -> dict[str, float]:
+    def _weights(self, analysis: AnalyzedQuery) -> dict[str, float]:
         """idf weights of the question's searchable words: for an English question, the Chinese
         terms found for it (its English words never occur in the Chinese texts)."""
         index = self.retriever.index
-        analysis = self.retriever.analyze(query)
         tokens = set(index.tokenizer.tokens(analysis.sparse_text))
         if analysis.lang == "en":
             tokens = {t for t in tokens if not t.isascii()}
@@ -139,12 +139,12 @@ class ExtractiveAnswerer:
         lang = question_language(question)
         analysis = self.retriever.analyze(clean_query(query, self.settings.max_query_chars))
         vector = self.retriever.embed(analysis)
-        hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters, vector=vector).hits
-        confidence = self.confidence(query, hits, vector)
+        hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters, vector=vector, analysis=analysis).hits
+        confidence = self.confidence(analysis, hits, vector)
         threshold = self.settings.abstain_below if lang == "zh" else self.settings.abstain_below_en
         citations, notes = [], []
         if confidence >= threshold:
-            citations, dropped = self._cite(self._select(query, hits, max_points))
+            citations, dropped = self._cite(self._select(analysis, hits, max_points))
             if dropped:
                 notes.append(f"{dropped} quote(s) failed verification against the source and were left out")
         return Evidence(question, query, lang, tuple(hits), confidence, tuple(citations), tuple(notes), started,
@@ -175,9 +175,10 @@ class ExtractiveAnswerer:
                 merged.append((s, e))
         return merged
 
-    def _select(self, query: str, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
+    def _select(self, analysis: AnalyzedQuery, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
+        query = analysis.text
         tokenizer = self.retriever.index.tokenizer
-        weights = self._weights(query)
+        weights = self._weights(analysis)
         per_clause = 3 if _LIST_Q.search(query) else 2
         candidates: list[Sentence] = []
         for hit in hits[:5]:

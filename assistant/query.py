@@ -113,7 +113,9 @@ class QueryAnalyzer:
     def analyze(self, text: str) -> AnalyzedQuery:
         lang = question_language(text)
         words = [w for w in _WORD.findall(text.lower())]
-        if not words:
+        if not words or lang == "zh":
+            # A Chinese question already speaks the documents' language; its Latin abbreviations
+            # (PTA, PBT) are in the texts as they are.
             return AnalyzedQuery(text, lang)
         return AnalyzedQuery(text, lang, tuple(self._expand(words)))
 

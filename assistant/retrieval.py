@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from dataclasses import replace
 
 from assistant.config import SearchMode, Settings
 from assistant.errors import InputError
 from assistant.query import AnalyzedQuery, QueryAnalyzer, question_language
+from assistant.rerank import CrossEncoderReranker
 from assistant.types import Hit, SearchFilters, SearchResult
 from indexing import bm25
 from indexing.embedding import Embedder, make_embedder
@@ -45,10 +47,12 @@ class Retriever:
         self.embedder = embedder or make_embedder(settings)
         self.index: OpenIndex = open_index(settings, self.embedder.model_id)
         self.analyzer = QueryAnalyzer(self.index)
+        self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
-               mode: SearchMode | None = None, vector=None) -> SearchResult:
-        """`vector`: the query's embedding when the caller already has it (`ask` searches twice)."""
+               mode: SearchMode | None = None, vector=None, analysis: AnalyzedQuery | None = None) -> SearchResult:
+        """`analysis`, `vector`: the query's analysis and embedding when the caller already has them
+        (`ask` searches one question more than once)."""
         started = time.perf_counter()
         s = self.settings
         text = clean_query(query, s.max_query_chars)
@@ -58,17 +62,21 @@ class Retriever:
         mode = SearchMode(mode or s.mode)
         filters = filters or SearchFilters()
         self._check_filters(filters)
-        analysis = self.analyze(text)
+        analysis = analysis if analysis is not None and analysis.text == text else self.analyze(text)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(analysis.sparse_text))
         dense = None
         if mode is not SearchMode.SPARSE:
             dense = vector if vector is not None else self.embed(analysis)
         weights = (s.dense_weight_en, s.sparse_weight_en) if analysis.lang == "en" else (s.dense_weight, s.sparse_weight)
-        scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=top_k,
-                                        prefetch_limit=max(s.prefetch_limit, top_k), rrf_k=s.rrf_k, weights=weights)
+        limit = max(top_k, s.rerank_top) if self.reranker else top_k
+        scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=limit,
+                                        prefetch_limit=max(s.prefetch_limit, limit), rrf_k=s.rrf_k, weights=weights)
         # Exact score ties come back in engine order; order them by id so results never flicker.
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
+        if self.reranker:
+            hits = tuple(replace(h, rank=i + 1, score=round(score, 6))
+                         for i, (h, score) in enumerate(self.reranker.rerank(text, hits, top_k)))
         return SearchResult(text, hits, (time.perf_counter() - started) * 1000, analysis.lang, analysis.expansions)
 
     def analyze(self, text: str) -> AnalyzedQuery:

@@ -123,6 +123,7 @@ def test_project_gold_sets_on_the_full_corpus(full_index, part):
     # Regression guards a little under the measured values recorded in the README.
     assert zh["hit@5"] >= 0.94
     assert zh["hit@1"] >= 0.75
+    assert report["by_lang"]["en"]["hit@5"] >= 0.8  # through query analysis
 
 
 def test_gold_path_that_is_a_folder(tmp_path):

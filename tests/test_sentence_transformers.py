@@ -56,3 +56,18 @@ def test_a_model_that_is_not_on_this_machine_is_an_error_not_a_download(tmp_path
 def test_sentence_transformers_needs_a_model_setting():
     with pytest.raises(InputError, match="YK_MODEL"):
         Settings(embedder="sentence-transformers")
+
+
+def test_reranker_reorders_by_its_own_scores(minilm_settings):
+    """Wiring test: no cross-encoder ships offline, so MiniLM's weights stand in (its
+    classification head is untrained); what is checked is that hits follow the reranker."""
+    from assistant.rerank import CrossEncoderReranker
+
+    settings = minilm_settings.with_(reranker=str(minilm.get_model_path()), rerank_top=5)
+    with Retriever(settings) as r:
+        result = r.search("wastewater discharge", top_k=3)
+    assert [h.rank for h in result.hits] == [1, 2, 3]
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    with pytest.raises(InputError, match="not found"):
+        CrossEncoderReranker("/no/such/reranker").rerank("q", result.hits, 1)
