@@ -42,6 +42,9 @@ class Expansion:
     how: str  # glossary | pinyin | cedict
     kind: str = ""  # glossary kind: product, industry, place, company, policy, general
 
+    def to_json(self) -> dict:
+        return {"source": self.source, "terms": list(self.terms), "how": self.how}
+
 
 @dataclass(frozen=True)
 class AnalyzedQuery:
@@ -57,9 +60,6 @@ class AnalyzedQuery:
     def sparse_text(self) -> str:
         """What BM25 reads: the question and the Chinese terms found for its English words."""
         return " ".join((self.text, *self.terms))
-
-    def to_json(self) -> list[dict]:
-        return [{"source": e.source, "terms": list(e.terms), "how": e.how} for e in self.expansions]
 
 
 def singular(word: str) -> str:

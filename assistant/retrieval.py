@@ -68,13 +68,16 @@ class Retriever:
         if mode is not SearchMode.SPARSE:
             dense = vector if vector is not None else self.embed(analysis)
         weights = (s.dense_weight_en, s.sparse_weight_en) if analysis.lang == "en" else (s.dense_weight, s.sparse_weight)
-        limit = max(top_k, s.rerank_top) if self.reranker else top_k
+        # The reranker re-scores fused candidates; single-retriever modes keep their raw scores
+        # (`ask` reads the dense cosine as evidence strength).
+        rerank = self.reranker is not None and mode is SearchMode.HYBRID
+        limit = max(top_k, s.rerank_top) if rerank else top_k
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=limit,
                                         prefetch_limit=max(s.prefetch_limit, limit), rrf_k=s.rrf_k, weights=weights)
         # Exact score ties come back in engine order; order them by id so results never flicker.
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
-        if self.reranker:
+        if rerank:
             hits = tuple(replace(h, rank=i + 1, score=round(score, 6))
                          for i, (h, score) in enumerate(self.reranker.rerank(text, hits, top_k)))
         return SearchResult(text, hits, (time.perf_counter() - started) * 1000, analysis.lang, analysis.expansions)

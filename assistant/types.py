@@ -159,7 +159,7 @@ class SearchResult:
             "query": self.query,
             "elapsed_ms": round(self.elapsed_ms, 2),
             "lang": self.lang,
-            "expansions": [{"source": e.source, "terms": list(e.terms), "how": e.how} for e in self.expansions],
+            "expansions": [e.to_json() for e in self.expansions],
             "hits": [h.to_json() for h in self.hits],
         }
 
