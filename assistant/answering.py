@@ -26,8 +26,8 @@ from indexing.tokenizer import curated_terms_of
 
 CANDIDATES = 8  # chunks read for one answer
 MAX_POINTS = 5
-SHORT_SENTENCE = 10
-AMOUNT_COVERAGE = 0.2  # a sentence "about" the question shares this much of its weighted words  # a `——催化剂。` item name joins the sentence after it
+SHORT_SENTENCE = 10  # a `——催化剂。` item name joins the sentence after it
+AMOUNT_COVERAGE = 0.2  # a sentence "about" the question shares this much of its weighted words
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|列出|清单|\bwhich\b|\blist\b|\bwhat (products|companies|industries)\b",
                      re.I)
 _PLACE_Q = re.compile(r"哪里|哪儿|在哪|哪个园区|哪个区|哪个地方|什么地方|\bwhere\b|\bwhich (park|zone|area|district)",
@@ -81,14 +81,16 @@ class ExtractiveAnswerer:
 
     # -------------------------------------------------------------- evidence strength
 
-    def confidence(self, analysis: AnalyzedQuery, hits: Sequence[Hit], vector=None) -> float:
+    def confidence(self, analysis: AnalyzedQuery, hits: Sequence[Hit], vector=None,
+                   filters: SearchFilters | None = None) -> float:
         """How well the best clauses match the question, in [0, 1]: the dense similarity of the
         nearest clause, blended with the share of the question's words found in the top clauses.
         Calibrated on the dev gold set (answerable against unanswerable questions)."""
         if not hits:
             return 0.0
         query = analysis.text
-        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector, analysis=analysis).hits
+        dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector, analysis=analysis,
+                                      filters=filters).hits
         similarity = dense[0].score if dense else 0.0
         weights = self._weights(analysis)
         tokenizer = self.retriever.index.tokenizer
@@ -133,15 +135,17 @@ class ExtractiveAnswerer:
         strength and (unless it is too weak) the verified sentences, numbered."""
         started = time.perf_counter()
         question = clean_query(question, self.settings.max_query_chars)
-        query = condense(question, history, self._entities)
+        lang = question_language(question)  # the language the answer is written in
+        hints = [t for e in self.retriever.analyze(question).expansions for t in e.terms] if history else []
+        query = condense(question, history, self._entities, hints)
         if len(query) > self.settings.max_query_chars:
             query = question  # a long previous turn: search the question as asked
-        lang = question_language(question)
-        analysis = self.retriever.analyze(clean_query(query, self.settings.max_query_chars))
+        analysis = self.retriever.analyze(query)
         vector = self.retriever.embed(analysis)
         hits = self.retriever.search(query, top_k=CANDIDATES, filters=filters, vector=vector, analysis=analysis).hits
-        confidence = self.confidence(analysis, hits, vector)
-        threshold = self.settings.abstain_below if lang == "zh" else self.settings.abstain_below_en
+        confidence = self.confidence(analysis, hits, vector, filters)
+        # The threshold follows the language searched: an English follow-up may be searched in Chinese.
+        threshold = self.settings.abstain_below if analysis.lang == "zh" else self.settings.abstain_below_en
         citations, notes = [], []
         if confidence >= threshold:
             citations, dropped = self._cite(self._select(analysis, hits, max_points))
@@ -154,9 +158,8 @@ class ExtractiveAnswerer:
         ev = self.gather(question, history, filters)
         if not ev.citations:
             return self.abstain(ev)
-        return Answer(ev.question, self._compose(ev.question, ev.lang, ev.citations, ev.expansions), False,
-                      ev.citations,
-                      _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence)
+        return Answer(ev.question, self._compose(ev.query, ev.lang, ev.citations, ev.expansions), False,
+                      ev.citations, _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence)
 
     def abstain(self, ev: "Evidence", notes: Sequence[str] = ()) -> Answer:
         related = ev.hits[:3]
@@ -188,7 +191,7 @@ class ExtractiveAnswerer:
                 lexical = coverage(weights, set(tokenizer.tokens(text)) | place)
                 # The fused rank carries the dense side (and everything for English questions).
                 candidates.append(Sentence(hit, s, e, text, lexical + 0.6 / (hit.rank + 1)))
-        if not candidates:
+        if not candidates or max_points < 1:
             return []
         best = max(c.score for c in candidates)
         chosen: list[Sentence] = []

@@ -126,8 +126,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args, mode=args.mode)
     if args.answers:
+        from assistant.errors import InputError
         from evals.answers import format_answer_report, run_answer_eval
 
+        if args.compare or args.report:
+            raise InputError("--answers scores `ask` under the current settings; it takes no --compare or --report")
         report = run_answer_eval(settings, Path(args.gold))
         if args.json:
             _print_json(report)

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from assistant.errors import InputError
 
 MAX_TURNS = 20
-# A follow-up leans on the previous question: it starts with 那/那么/and/what about, ends in 呢,
-# or is too short to stand alone.
+# A follow-up leans on the previous question: it starts with 那/那么/and/what about, or ends in 呢.
 _FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|and\b|what about|how about)|呢[？?]?$", re.I)
 _FILLER = re.compile(r"^(那么|那|还有|另外|and|what about|how about)\s*|(的情况)?呢?[？?。.!！]*$", re.I)
+# A short question with its own question word stands alone ("大石桥在哪？", "PE是什么").
+_OWN_QUESTION = re.compile(r"在哪|哪|什么|多少|几|吗|怎么|如何|是否|谁|\b(what|where|which|how|who|when|is|are|can|does)\b",
+                           re.I)
+SHORT = 6
 
 
 @dataclass(frozen=True)
@@ -43,21 +46,30 @@ def parse_history(raw: str | Sequence[dict] | None) -> tuple[Turn, ...]:
     return tuple(turns[-MAX_TURNS:])
 
 
-def condense(question: str, history: Iterable[Turn], entities: Iterable[str]) -> str:
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    return bool(_FOLLOW_UP.search(q)) or (len(q) <= SHORT and not _OWN_QUESTION.search(q))
+
+
+def condense(question: str, history: Iterable[Turn], entities: Iterable[str], hints: Iterable[str] = ()) -> str:
     """The question as it would be asked without the conversation.
 
-    If it is a follow-up and names an entity (a park, a place, a product) of the same kind as
-    one in the previous question, the previous question is asked again about the new one;
-    otherwise the previous question's words are added for context.
+    A follow-up that names a new entity (a park, a place, a product) where the previous question
+    named another is the previous question asked about the new one, plus whatever else the
+    follow-up says; otherwise the previous question's words are added for context. `hints` are
+    Chinese terms found for an English follow-up ("What about Dashiqiao?" → 大石桥).
     """
     previous = next((t.content for t in reversed(tuple(history)) if t.role == "user"), "")
     q = question.strip()
-    if not previous or not (_FOLLOW_UP.search(q) or len(q) <= 6):
+    if not previous or not is_follow_up(q):
         return q
     core = _FILLER.sub("", q).strip() or q
     ordered = sorted(set(entities), key=len, reverse=True)
-    new = next((e for e in ordered if e in core), None)
+    named = core + " " + " ".join(hints)
+    new = next((e for e in ordered if e in named), None)
     old = next((e for e in ordered if e in previous and e != new), None)
     if new and old:
-        return previous.replace(old, new)
+        swapped = previous.replace(old, new)
+        only_the_name = core == new or (new not in core and len(core.split()) == 1)
+        return swapped if only_the_name else f"{swapped} {core}"
     return f"{previous} {core}"

@@ -23,7 +23,23 @@ from assistant.types import Answer, Citation, SearchFilters
 
 MAX_EVIDENCE = 8
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+_SENTENCE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)")
+_ANY_BRACKETS = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】］]")
+_MARKER_AFTER_STOP = re.compile(r"([。！？!?.])\s*((?:\[\d{1,3}\])+)")
+
+
+def normalise_markers(text: str) -> str:
+    """Models write citations many ways: 【1】, ［1］, [1,2], [1-3], and after the full stop.
+    Rewrite them as [1][2] placed before the sentence's end, so each sentence owns its markers."""
+    def expand(m: re.Match) -> str:
+        out = []
+        for part in re.split(r"\s*[,，、]\s*", m.group(1)):
+            ends = re.split(r"\s*[\-–]\s*", part)
+            lo, hi = int(ends[0]), int(ends[-1])
+            out += [f"[{n}]" for n in range(lo, hi + 1)] if 0 < hi - lo < 20 else [f"[{lo}]"]
+        return "".join(out)
+
+    return _MARKER_AFTER_STOP.sub(r"\2\1", _ANY_BRACKETS.sub(expand, text))
 
 SYSTEM_PROMPT = """你是营口精细化工政策助手。只根据<evidence>中编号的原文条款回答问题。
 规则：
@@ -57,6 +73,7 @@ def evidence_block(citations: Sequence[Citation]) -> str:
 
 def validate(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...], list[str]]:
     """Keep the markers that name evidence, renumbered by first use; flag the rest."""
+    text = normalise_markers(text)
     known = {c.n: c for c in citations}
     unknown = sorted({int(m) for m in _MARKER.findall(text) if int(m) not in known})
     order: list[int] = []
@@ -87,21 +104,19 @@ class LLMAnswerer:
     def __init__(self, extractive: ExtractiveAnswerer, llm=None) -> None:
         self.extractive = extractive
         self.settings = extractive.settings
-        self._llm = llm
-
-    def _model(self):
-        if self._llm is None:
-            self._llm = make_llm(self.settings)
-        return self._llm
+        # Made now, so that a missing configuration is an error even when the answer would abstain.
+        self._llm = llm or make_llm(self.settings)
 
     def answer(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None,
                on_token: Callable[[str], None] | None = None) -> Answer:
+        """`on_token` receives the model's draft as it streams, before validation renumbers its
+        citations; show the returned answer once it is complete."""
         from llama_index.core.llms import ChatMessage
 
         ev = self.extractive.gather(question, history, filters, max_points=MAX_EVIDENCE)
         if not ev.citations:
             return self.extractive.abstain(ev)
-        llm = self._model()
+        llm = self._llm
         messages = [ChatMessage(role="system", content=SYSTEM_PROMPT),
                     ChatMessage(role="user", content=f"{evidence_block(ev.citations)}\n\n问题 / Question: {ev.query}")]
         try:

@@ -8,7 +8,8 @@ English words are looked up, in this order:
 2. romanised names by their pinyin (Xianrendao → 仙人岛, Dashiqiao → 大石桥, Kanghui → 康辉),
    matched against the index's own vocabulary, one typo tolerated in long names;
 3. CC-CEDICT for words outside the glossary, keeping only headwords that occur in the index.
-The original question stays as it is for the dense side; the Chinese terms go to BM25.
+The Chinese terms go to BM25 and, with `expand_dense` (the default), to the embedder too,
+beside the original words.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ CEDICT_PER_WORD = 2
 
 
 def question_language(text: str) -> str:
-    """zh when Chinese characters outweigh Latin words, else en."""
+    """zh when the question has at least twice as many Chinese characters as Latin words, else en."""
     han = len(_HAN.findall(text))
     return "zh" if han and han >= 2 * len(_LATIN_WORD.findall(text)) else "en"
 

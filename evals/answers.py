@@ -28,14 +28,15 @@ def run_answer_eval(settings: Settings, gold_path: Path, retriever: Retriever | 
         check_evidence(questions, chunks, str(gold_path))
         answerer = ExtractiveAnswerer(retriever)
         tokenizer = retriever.index.tokenizer
-        rows, quotes, verbatim, latencies = [], 0, 0, []
+        rows, quotes, verbatim, dropped, latencies = [], 0, 0, 0, []
         started = time.perf_counter()
         for q in questions:
             a = answerer.answer(q.query)
             latencies.append(a.elapsed_ms)
-            for c in a.citations:
+            for c in a.citations:  # re-checked here, independently of the answerer's own check
                 quotes += 1
                 verbatim += retriever.index.source_text(c.doc_title)[c.start:c.end] == c.quote
+            dropped += sum(int(n.split()[0]) for n in a.notes if "failed verification" in n)
             row = {"id": q.id, "lang": q.lang, "kind": q.kind, "answerable": q.answerable,
                    "abstained": a.abstained, "confidence": a.confidence}
             if q.answerable:
@@ -70,6 +71,7 @@ def run_answer_eval(settings: Settings, gold_path: Path, retriever: Retriever | 
         "by_lang": by_lang,
         "quotes": quotes,
         "quote_verbatim_rate": _rate(verbatim, quotes),
+        "quotes_dropped": dropped,  # failed the answerer's check and were left out
         "latency_ms": {"p50": round(metrics.percentile(latencies, 50), 1),
                        "p95": round(metrics.percentile(latencies, 95), 1)},
         "seconds": round(time.perf_counter() - started, 2),
@@ -89,7 +91,8 @@ def format_answer_report(report: dict) -> str:
         cells = "".join(f"{'—' if s[k] is None else f'{s[k]:.3f}':>22}" for k in keys)
         lines.append(f"{name:<10}{s['answerable']:>5}{s['unanswerable']:>7}{cells}")
     lat = report["latency_ms"]
-    lines += ["", f"quotes verbatim at their source offsets: {report['quote_verbatim_rate']} of {report['quotes']}",
+    lines += ["", f"quotes verbatim at their source offsets: {report['quote_verbatim_rate']} of {report['quotes']} "
+                  f"({report['quotes_dropped']} dropped by the answerer's own check)",
               f"ask latency p50 {lat['p50']} ms, p95 {lat['p95']} ms"]
     wrong = [r for r in report["questions_detail"] if r["abstained"] == r["answerable"]]
     if wrong:

@@ -46,6 +46,8 @@ def parse_config(spec: str) -> Config:
                              "nor a setting=value")
     if not overrides:
         raise InputError("an empty configuration; write e.g. `hybrid` or `hybrid,rrf_k=60`")
+    if "top_k" in overrides:
+        raise InputError("top_k does not apply to evals: they always read the top 10")
     return Config(spec, overrides)
 
 
@@ -59,7 +61,9 @@ def run_comparison(settings: Settings, gold_path: Path, specs: list[str]) -> dic
     for cfg in configs:
         s = settings.updated(cfg.overrides)
         key = (s.embedder, s.model, s.query_prefix, s.passage_prefix)
-        embedder = embedders.setdefault(key, make_embedder(s))
+        if key not in embedders:
+            embedders[key] = make_embedder(s)
+        embedder = embedders[key]
         with Retriever(s, embedder) as r:
             results = evaluate(r, questions, str(gold_path))
             runs.append((cfg, results, summarize(results, questions, gold=str(gold_path), config=cfg.name,
@@ -68,9 +72,7 @@ def run_comparison(settings: Settings, gold_path: Path, specs: list[str]) -> dic
     base_cfg, base_results, _ = runs[0]
     significance = {}
     for cfg, results, _ in runs[1:]:
-        by_id = {r.question.id: r for r in results}
-        if set(by_id) != {r.question.id for r in base_results}:
-            raise InputError(f"{cfg.name!r} answered other questions than the baseline; compare on one gold set")
+        by_id = {r.question.id: r for r in results}  # every configuration ran the same questions
         significance[cfg.name] = {}
         for metric in TESTED:
             a = [by_id[r.question.id].scores[metric] for r in base_results]

@@ -164,10 +164,19 @@ def write_report(report: dict, folder: Path) -> Path:
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} is a file; give --report a folder")
         old = folder.with_name(f".{folder.name}.old")
+        shutil.rmtree(old, ignore_errors=True)  # left by a run killed between the two renames
         if folder.exists():
             os.replace(folder, old)
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if old.exists() and not folder.exists():
+                os.replace(old, folder)  # put the previous report back
+            raise
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"cannot write the report to {folder} ({exc.strerror or exc})") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -37,17 +37,17 @@ def test_an_answer_cites_verbatim_quotes_with_markers(answerer):
 
 
 def test_a_list_question_returns_the_item(answerer):
-    a = answerer.answer("催化剂以哪家企业为龙头？")
+    a = answerer.answer("催化剂以哪些企业为龙头？")
     assert "滨海向阳科化集团" in a.answer
     _verbatim(answerer, a)
 
 
 def test_an_english_question_gets_an_english_lead_and_chinese_quotes(answerer):
     a = answerer.answer("How long is a pollutant discharge permit valid?")
-    assert question_language(a.question) == "en"
-    if not a.abstained:
-        assert a.answer.startswith("The indexed documents address this")
-        _verbatim(answerer, a)
+    assert question_language(a.question) == "en" and not a.abstained
+    assert a.answer.startswith("The indexed documents address this")
+    assert any("有效期为五年" in c.quote for c in a.citations)
+    _verbatim(answerer, a)
 
 
 def test_an_unrelated_question_abstains_and_lists_related_clauses(answerer):

@@ -48,13 +48,15 @@ def mini_gold(mini_settings, e5, tmp_path):
 
 
 def test_comparison_runs_every_config_and_tests_against_the_first(mini_settings, mini_gold):
-    report = run_comparison(mini_settings, mini_gold, ["hybrid", "sparse", "dense,top_k=5"])
-    assert [c["name"] for c in report["configs"]] == ["hybrid", "sparse", "dense,top_k=5"]
-    assert set(report["significance"]) == {"sparse", "dense,top_k=5"}
+    report = run_comparison(mini_settings, mini_gold, ["hybrid", "sparse", "hybrid,rrf_k=20"])
+    assert [c["name"] for c in report["configs"]] == ["hybrid", "sparse", "hybrid,rrf_k=20"]
+    assert set(report["significance"]) == {"sparse", "hybrid,rrf_k=20"}
     for sig in report["significance"].values():
         assert set(sig) == {"hit@1", "hit@5", "mrr@10", "ndcg@10"} and all(0 <= v["p"] <= 1 for v in sig.values())
     with pytest.raises(InputError, match="unknown setting"):
         run_comparison(mini_settings, mini_gold, ["hybrid", "hybrid,rrfk=3"])
+    with pytest.raises(InputError, match="top_k does not apply"):
+        run_comparison(mini_settings, mini_gold, ["hybrid", "dense,top_k=5"])
 
 
 def test_report_folder_is_complete_and_replaced_whole(mini_settings, mini_gold, tmp_path, capsys, monkeypatch):
@@ -72,6 +74,15 @@ def test_report_folder_is_complete_and_replaced_whole(mini_settings, mini_gold, 
     assert "## Overall" in md and "| sparse |" in md and "![hit@k by configuration](hit_at_k.png)" in md
     assert (out / "hit_at_k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".report*"))
+
+
+def test_a_stale_old_folder_does_not_block_the_report(mini_settings, mini_gold, tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (tmp_path / ".report.old").mkdir()
+    (tmp_path / ".report.old" / "junk.txt").write_text("left by a killed run")
+    write_report(run_comparison(mini_settings, mini_gold, ["hybrid"]), out)
+    assert (out / "report.md").exists() and not (tmp_path / ".report.old").exists()
 
 
 def test_a_failing_report_leaves_the_old_one(mini_settings, mini_gold, tmp_path, monkeypatch):

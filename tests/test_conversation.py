@@ -43,3 +43,19 @@ def test_history_parses_and_keeps_the_last_turns():
     assert turns == (Turn("user", "a"), Turn("assistant", "b"))
     assert parse_history("") == () and parse_history(None) == ()
     assert len(parse_history([{"role": "user", "content": str(i)} for i in range(50)])) == 20
+
+
+def test_short_questions_with_their_own_question_word_stand_alone():
+    history = [Turn("user", "仙人岛鼓励发展哪些产品？")]
+    assert condense("大石桥在哪？", history, PLACES) == "大石桥在哪？"
+    assert condense("PE是什么", history, PLACES) == "PE是什么"
+
+
+def test_a_follow_up_keeps_what_else_it_says():
+    history = [Turn("user", "仙人岛鼓励发展哪些产品？")]
+    assert condense("那大石桥的企业呢？", history, PLACES) == "大石桥鼓励发展哪些产品？ 大石桥的企业"
+
+
+def test_an_english_follow_up_to_a_chinese_question_uses_its_hints():
+    history = [Turn("user", "仙人岛鼓励发展哪些产品？")]
+    assert condense("What about Dashiqiao?", history, PLACES, hints=["大石桥"]) == "大石桥鼓励发展哪些产品？"
