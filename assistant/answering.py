@@ -111,8 +111,7 @@ class ExtractiveAnswerer:
         matched = [u for u in _UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", query)]
         asked = [u for u in matched if not any(u != v and u in v for v in matched)]  # 美元, not 元
         for hit in hits:
-            for s, e in self._sentences(hit):
-                text = hit.text[s - hit.start:e - hit.start]
+            for _, _, text in self._sentences(hit):
                 if _AMOUNT.search(text) and (not asked or any(u in text for u in asked)) \
                         and coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE:
                     return True
@@ -166,8 +165,9 @@ class ExtractiveAnswerer:
         return Answer(ev.question, self._abstention(ev.lang, related), True, (), _ms(ev.started), ev.query,
                       related=related, notes=(*ev.notes, *notes), confidence=ev.confidence)
 
-    def _sentences(self, hit: Hit) -> list[tuple[int, int]]:
-        """Sentence spans of a chunk, in document offsets; an item's short name joins what follows."""
+    def _sentences(self, hit: Hit) -> list[tuple[int, int, str]]:
+        """(start, end, text) of a chunk's sentences, in document offsets; an item's short name
+        joins the sentence after it."""
         spans = [(hit.start + s, hit.start + e) for s, e in sentence_spans(hit.text, 0, len(hit.text))]
         merged: list[tuple[int, int]] = []
         for s, e in spans:
@@ -176,7 +176,7 @@ class ExtractiveAnswerer:
                 merged[-1] = (merged[-1][0], e)
             else:
                 merged.append((s, e))
-        return merged
+        return [(s, e, hit.text[s - hit.start:e - hit.start]) for s, e in merged]
 
     def _select(self, analysis: AnalyzedQuery, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
         query = analysis.text
@@ -186,8 +186,7 @@ class ExtractiveAnswerer:
         candidates: list[Sentence] = []
         for hit in hits[:5]:
             place = set(tokenizer.tokens(" ".join(hit.heading_path)))
-            for s, e in self._sentences(hit):
-                text = hit.text[s - hit.start:e - hit.start]
+            for s, e, text in self._sentences(hit):
                 lexical = coverage(weights, set(tokenizer.tokens(text)) | place)
                 # The fused rank carries the dense side (and everything for English questions).
                 candidates.append(Sentence(hit, s, e, text, lexical + 0.6 / (hit.rank + 1)))

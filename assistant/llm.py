@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from assistant.answering import ExtractiveAnswerer, _ms
 from assistant.config import Settings
@@ -95,8 +96,7 @@ def validate(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citat
     if unsupported:
         notes.append(f"{len(unsupported)} sentence(s) carry no citation and are unsupported: "
                      + " / ".join(u[:40] for u in unsupported))
-    used = tuple(Citation(renumber[c.n], c.chunk_id, c.doc_title, c.heading_path, c.quote, c.text, c.start, c.end,
-                          c.level) for c in citations if c.n in renumber)
+    used = tuple(replace(c, n=renumber[c.n]) for c in citations if c.n in renumber)
     return cleaned, tuple(sorted(used, key=lambda c: c.n)), notes
 
 
@@ -139,5 +139,4 @@ class LLMAnswerer:
 
     def _fallback(self, question, history, filters, reason: str) -> Answer:
         a = self.extractive.answer(question, history, filters)
-        return Answer(a.question, a.answer, a.abstained, a.citations, a.elapsed_ms, a.condensed_query, a.related,
-                      (*a.notes, f"{reason}; the extractive answer is shown instead"), a.confidence)
+        return replace(a, notes=(*a.notes, f"{reason}; the extractive answer is shown instead"))

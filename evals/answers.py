@@ -16,7 +16,7 @@ from assistant.answering import ExtractiveAnswerer
 from assistant.config import Settings
 from assistant.retrieval import Retriever
 from evals import metrics
-from evals.gold import check_evidence, load_gold
+from evals.gold import check_evidence, indexed_chunks, load_gold
 
 
 def run_answer_eval(settings: Settings, gold_path: Path, retriever: Retriever | None = None) -> dict:
@@ -24,7 +24,7 @@ def run_answer_eval(settings: Settings, gold_path: Path, retriever: Retriever | 
     own = retriever is None
     retriever = retriever or Retriever(settings)
     try:
-        chunks = [(p.chunk_id, p.payload["text"], p.payload["doc_title"]) for p in retriever.index.store.scroll()]
+        chunks = indexed_chunks(retriever.index.store)
         check_evidence(questions, chunks, str(gold_path))
         answerer = ExtractiveAnswerer(retriever)
         tokenizer = retriever.index.tokenizer

@@ -92,6 +92,11 @@ def load_gold(path: Path) -> list[GoldQuestion]:
     return parse_gold(text, str(path))
 
 
+def indexed_chunks(store) -> list[tuple[str, str, str]]:
+    """(chunk_id, text, doc_title) of every indexed chunk: what evidence is checked against."""
+    return [(p.chunk_id, p.payload["text"], p.payload["doc_title"]) for p in store.scroll()]
+
+
 def check_evidence(questions: Iterable[GoldQuestion], chunks: list[tuple[str, str, str]],
                    source: str = "gold") -> None:
     """Every quote must lie inside some indexed chunk — of the named document, when `doc` is

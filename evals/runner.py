@@ -15,7 +15,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.retrieval import Retriever
 from evals import metrics
-from evals.gold import GoldQuestion, check_evidence, load_gold
+from evals.gold import GoldQuestion, check_evidence, indexed_chunks, load_gold
 
 CUTOFFS = (1, 3, 5, 10)
 DEPTH = 10
@@ -45,7 +45,7 @@ def score(ranked: list[bool], total_relevant: int) -> dict[str, float]:
 
 def evaluate(retriever: Retriever, questions: list[GoldQuestion], source: str = "gold") -> list[QuestionResult]:
     """Search every answerable question once; check the gold set against the index first."""
-    chunks = [(p.chunk_id, p.payload["text"], p.payload["doc_title"]) for p in retriever.index.store.scroll()]
+    chunks = indexed_chunks(retriever.index.store)
     check_evidence(questions, chunks, source)
     results = []
     for q in (q for q in questions if q.answerable):
