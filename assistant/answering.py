@@ -20,6 +20,7 @@ from assistant.config import SearchMode
 from assistant.conversation import Turn, condense
 from assistant.query import AnalyzedQuery, Expansion, question_language
 from assistant.retrieval import Retriever, clean_query
+from assistant.slots import asked_slots
 from assistant.types import Answer, Citation, Hit, SearchFilters
 from indexing.chunking import sentence_spans
 from indexing.tokenizer import curated_terms_of
@@ -30,17 +31,11 @@ SHORT_SENTENCE = 10  # a `——催化剂。` item name joins the sentence after
 AMOUNT_COVERAGE = 0.2  # a sentence "about" the question shares this much of its weighted words
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|列出|清单|\bwhich\b|\blist\b|\bwhat (products|companies|industries)\b",
                      re.I)
+# Pieces of question words that jieba leaves as tokens ("多大比例" → 多, 大): rare in the texts, so
+# their idf is high, but they say nothing of what the question is about.
+_QUESTION_FORMS = frozenset("多 大 少 几 哪 谁 吗 呢 啥 里 占 多大 多长 多久 多高 几个 哪个 哪家 哪些 哪里 哪儿 怎样 如何".split())
 _PLACE_Q = re.compile(r"哪里|哪儿|在哪|哪个园区|哪个区|哪个地方|什么地方|\bwhere\b|\bwhich (park|zone|area|district)",
                       re.I)
-# Questions that ask for an amount want a number in the answer; clauses without one do not answer them.
-_AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
-                       r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
-_AMOUNT = re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿半][年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
-# The unit a question asks in must appear in the answer: "多少美元" is not answered by a share in %.
-_UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "公顷", "亩", "mg/m³",
-          "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
-_PHONE_Q = re.compile(r"电话|号码|联系方式|phone|contact number", re.I)
-_PHONE = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}")
 
 
 @dataclass(frozen=True)
@@ -99,29 +94,45 @@ class ExtractiveAnswerer:
         # Blend on e5's working range: unrelated Chinese text still scores about 0.75 cosine.
         semantic = min(max((similarity - 0.75) / 0.2, 0.0), 1.0)
         score = 0.5 * semantic + 0.5 * lexical if weights else semantic
-        if _AMOUNT_Q.search(query) and not self._states_amount(query, weights, hits[:3]):
-            score *= 0.5  # asked for an amount, and no sentence about the question states one
-        if _PHONE_Q.search(query) and not any(_PHONE.search(h.text) for h in hits[:3]):
-            score *= 0.5  # asked for a phone number, and none is given
+        if not self._slots_met(query, weights, hits[:5]) or self._unknown_place(analysis, hits[:5]):
+            # asked for a price, date, rate, year… that no sentence about the question states,
+            # or about a place (浙江省, 日本) that none of the clauses names
+            score *= 0.5
         return round(score, 4)
 
-    def _states_amount(self, query: str, weights: dict[str, float], hits: Sequence[Hit]) -> bool:
-        """Does a sentence about the question state an amount — in the unit asked for, if any?"""
+    def _unknown_place(self, analysis: AnalyzedQuery, hits: Sequence[Hit]) -> str:
+        """A place the question names that no indexed text names (首尔), or a province that none of
+        the clauses found names (浙江省's rules are not Liaoning's): the documents cannot speak of
+        it, however close the rest of the question comes. A place merely mentioned ("propylene
+        from Panjin") is not held against the question."""
+        index = self.retriever.index
+        if analysis.lang == "zh":
+            places = index.tokenizer.places(analysis.text)
+        else:
+            places = [t for e in analysis.expansions if e.kind == "place" for t in e.terms]
+        unseen = index.max_idf - 1e-9
+        found = " ".join(f"{h.doc_title} {' '.join(h.heading_path)} {h.text}" for h in hits)
+        for place in places:
+            if all(index.idf(w) >= unseen for w in [place, *index.tokenizer.tokens(place)] if len(w) > 1) \
+                    or (place.endswith("省") and place not in found):
+                return place
+        return ""
+
+    def _slots_met(self, query: str, weights: dict[str, float], hits: Sequence[Hit]) -> bool:
+        """Does some sentence about the question state what it asks for (`assistant.slots`)?"""
         tokenizer = self.retriever.index.tokenizer
-        matched = [u for u in _UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", query)]
-        asked = [u for u in matched if not any(u != v and u in v for v in matched)]  # 美元, not 元
-        for hit in hits:
-            for _, _, text in self._sentences(hit):
-                if _AMOUNT.search(text) and (not asked or any(u in text for u in asked)) \
-                        and coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE:
-                    return True
-        return False
+        slots = asked_slots(query, tokenizer.words(query))
+        if not slots:
+            return True
+        about = [text for hit in hits for _, _, text in self._sentences(hit)
+                 if coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE]
+        return all(any(slot.met_by(text, tokenizer.tokens) for text in about) for slot in slots)
 
     def _weights(self, analysis: AnalyzedQuery) -> dict[str, float]:
         """idf weights of the question's searchable words: for an English question, the Chinese
         terms found for it (its English words never occur in the Chinese texts)."""
         index = self.retriever.index
-        tokens = set(index.tokenizer.tokens(analysis.sparse_text))
+        tokens = set(index.tokenizer.tokens(analysis.sparse_text)) - _QUESTION_FORMS
         if analysis.lang == "en":
             tokens = {t for t in tokens if not t.isascii()}
         return {t: index.idf(t) for t in tokens}

@@ -106,6 +106,7 @@ class ChineseTokenizer:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self._jieba = None  # built on first use: loading jieba's dictionary takes about a second
+        self._pos = None
 
     def _tokenizer(self):
         if self._jieba is None:
@@ -118,6 +119,20 @@ class ChineseTokenizer:
                 tk.add_word(unicodedata.normalize("NFKC", term).lower(), freq=None)
             self._jieba = tk
         return self._jieba
+
+    def words(self, text: str) -> list[str]:
+        """jieba's precise cut (no sub-words, stopwords kept): the question's own words."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        return [w for w in (w.strip() for w in self._tokenizer().cut(text, HMM=True)) if w]
+
+    def places(self, text: str) -> list[str]:
+        """Place names in a text, by jieba's part-of-speech tags (浙江省, 大石桥, 日本)."""
+        from jieba.posseg import POSTokenizer
+
+        if self._pos is None:
+            self._pos = POSTokenizer(self._tokenizer())
+        text = unicodedata.normalize("NFKC", text).lower()
+        return list(dict.fromkeys(w for w, flag in self._pos.cut(text, HMM=True) if flag == "ns" and len(w) > 1))
 
     def tokens(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()

@@ -1,0 +1,132 @@
+"""What a question asks for, so that a clause *about* the question but without the fact asked
+for (a price, a date, a rate, a named year) is not taken for an answer.
+
+Near-miss questions are the hard part of abstention: "仙人岛港区去年的原油吞吐量是多少万吨？"
+shares most of its words with the plan's sentence on the 30万吨 crude-oil terminal, and dense
+similarity is high, yet no sentence states a throughput. Each `Slot` is one requirement that
+some sentence about the question must meet: a pattern for the kind of value (an amount in
+the unit asked, a sum of money, a rate, a date, a year named in the question, a phone number)
+and, for Chinese questions, the word the value is of (the *focus*: 吞吐量 in "吞吐量是多少",
+化工企业 in "多少家化工企业").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+_NUM = r"[0-9０-９一二两三四五六七八九十百千万亿半]"
+
+# The unit a question asks in must appear in the answer: "多少美元" is not answered by a share in %.
+UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "公顷", "亩", "mg/m³",
+         "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
+
+_AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
+                       r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
+_AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
+_MONEY_Q = re.compile(r"多少钱|价格|价位|票价|费用|收费|费是|收入|资金|奖励|补贴|补助|投资额|总投资|销售额|出口额|总额|"
+                      r"\b(price|cost|fee|fees|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount)\b", re.I)
+_MONEY = re.compile(rf"{_NUM}\s*(亿|万|千)?(美元|欧元|元)|美元|人民币")
+_RATE_Q = re.compile(r"费率|税率|利率|比例|比率|占比|百分之|百分比|\b(rate|percentage|proportion|ratio)\b", re.I)
+_RATE = re.compile(rf"[%％]|分之|{_NUM}成")
+# "when" asks for a date only as the question word: not in "what do they check when we apply".
+_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|截止|日期|^\W*when\b|\b(by|until|since) when\b|\bdeadline\b|"
+                     r"\bwhat date\b|\bwhich year\b|\bhow soon\b", re.I)
+# Policy texts answer "when" with a time limit or a condition as often as with a date:
+# "竣工验收合格后，方可投入生产", "自收到申请之日起20日内".
+_DATE = re.compile(rf"\d{{4}}\s*年|{_NUM}+\s*(月|日内|日起|个工作日|天内)|之日起|年底|年内|季度|期限|届满|之前|以前|之后|以后|"
+                   r"[前后]，|后方可|方可|同时")
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_PHONE_Q = re.compile(r"电话|号码|联系方式|\bphone\b|contact number", re.I)
+_PHONE = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}")
+
+_WHO_Q = re.compile(r"谁|哪家(机构|单位|部门|公司|企业)|哪个(部门|机构|单位)|什么(部门|机构|单位)|^\W*who\b|"
+                    r"\bwhich (institute|agency|authority|department|body|organi[sz]ation|consultancy|company|firm)\b",
+                    re.I)
+# An answer naming who: an organisation, an office or a title.
+_WHO = re.compile(r"政府|部门|委员会|管委会|局|厅|部|院|所|机构|单位|公司|集团|中心|协会|主管|负责人|主任|书记|董事长|总经理|经理")
+
+_ASKING = ("多少", "几", "多久", "多长", "多大", "多高", "什么时候", "何时", "哪天", "哪一天", "谁")
+# Words between the focus and the question word that say nothing of what is asked.
+_FILLER = {"是", "为", "有", "要", "会", "能", "可", "可以", "需要", "应当", "大约", "大概", "约", "一般", "分别", "各自",
+           "具体", "了", "已经", "的", "都", "总共", "共", "一共", "达到", "完成", "获得", "拿到", "得到", "收取", "给予",
+           "提供", "能够", "多", "最多", "最少", "至少", "现在", "目前", "每年", "每", "一年", "大致", "由", "担任", "百分之",
+           # the kind of value itself, which the value's pattern already checks
+           "比重", "比例", "占比", "金额", "数量", "数目", "时间", "日期", "期限", "费用", "价格", "计算", "规定"}
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # amount | money | rate | date | year | phone
+    pattern: re.Pattern
+    units: tuple[str, ...] = ()  # one of these must appear (the unit asked in)
+    focus: tuple[str, ...] = ()  # the sentence must name each of these (or one of its sub-words)
+
+    def met_by(self, sentence: str, sub_words: Callable[[str], Sequence[str]]) -> bool:
+        if not self.pattern.search(sentence):
+            return False
+        if self.units and not any(u in sentence for u in self.units):
+            return False
+        return all(f in sentence or any(len(w) > 1 and w in sentence for w in sub_words(f)) for f in self.focus)
+
+
+def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
+    """The requirements a question puts on its answer; `words` is the question cut into words
+    (jieba's precise mode), used to find the focus of a Chinese question."""
+    focus = _focus(words)
+    slots: list[Slot] = []
+    if _AMOUNT_Q.search(question):
+        matched = [u for u in UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", question)]
+        units = tuple(u for u in matched if not any(u != v and u in v for v in matched))  # 美元, not 元
+        slots.append(Slot("amount", _AMOUNT, units, focus))
+    rate = bool(_RATE_Q.search(question))  # "总投资额的多大比例" asks a rate, not a sum
+    if rate:
+        slots.append(Slot("rate", _RATE, (), focus))
+    elif _MONEY_Q.search(question) and (_AMOUNT_Q.search(question) or re.search(r"\bwhat\b", question, re.I)):
+        slots.append(Slot("money", _MONEY, (), focus))
+    if _DATE_Q.search(question):
+        slots.append(Slot("date", _DATE, (), focus))
+    if _WHO_Q.search(question):
+        slots.append(Slot("who", _WHO, (), focus))
+    for year in dict.fromkeys(m.group(0) for m in _YEAR.finditer(question)):
+        slots.append(Slot("year", re.compile(year)))  # each year the question names
+    if _PHONE_Q.search(question):
+        slots.append(Slot("phone", _PHONE))
+    return slots
+
+
+def _focus(words: Sequence[str]) -> tuple[str, ...]:
+    """The words a Chinese question asks a value of: the content word before its question word
+    ("吞吐量是多少"), else the run of content words after it ("多少家专精特新小巨人企业")."""
+    at = next((i for i, w in enumerate(words) if w in _ASKING), None)
+    if at is None:
+        return ()
+    run: list[str] = []
+    for w in words[at + 1:]:
+        if w in _FILLER or w in UNITS or _COUNTED.fullmatch(w) or _QUOTES.fullmatch(w):
+            continue  # "一次" is written 1次 as often as not; quotation marks are not words
+        if not _is_content(w):
+            if _is_chinese(w):
+                continue  # a single character says little: 小 in 小巨人 cut as 小/巨人
+            break
+        run.append(w)
+    if run:
+        return tuple(run)
+    for w in reversed(words[:at]):
+        if w in _FILLER:
+            continue
+        return (w,) if _is_content(w) else ()
+    return ()
+
+
+_COUNTED = re.compile(r"[一二两三四五六七八九十百半每]*[个年月天次项类条倍成级户家名位]")
+_QUOTES = re.compile(r"[“”‘’\"'《》「」]")
+
+
+def _is_chinese(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def _is_content(word: str) -> bool:
+    return len(word) >= 2 and _is_chinese(word)

@@ -1,0 +1,61 @@
+"""What a question asks for (`assistant.slots`): pure logic, with jieba's real cut."""
+
+import jieba
+import pytest
+
+from assistant.slots import asked_slots
+
+
+def slots(question: str) -> dict[str, tuple[str, ...]]:
+    return {s.kind: s.focus for s in asked_slots(question, jieba.lcut(question))}
+
+
+def met(question: str, sentence: str) -> bool:
+    return all(s.met_by(sentence, jieba.lcut_for_search) for s in asked_slots(question, jieba.lcut(question)))
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("仙人岛能源化工区重点发展什么？", set()),
+    ("排污许可证有效期是多久", {"amount"}),
+    ("园区引进的人才能拿到多少万元的创业启动资金？", {"amount", "money"}),
+    ("罚款按项目总投资额的多大比例计算？", {"amount", "rate"}),  # a rate of a sum, not a sum
+    ("环评报告什么时候报批？", {"date"}),
+    ("专家咨询委员会的主任由谁担任？", {"who"}),
+    ("2023年营口市精细化工行业实际完成产值是多少亿元？", {"amount", "year"}),
+    ("招商部门的联系电话是多少？", {"amount", "phone"}),
+    ("When is the project scheduled to start production?", {"date"}),
+    ("What do they check when we apply?", set()),  # "when" as a conjunction asks no date
+    ("Which agency issues the permit?", {"who"}),
+])
+def test_kinds(question, kinds):
+    assert set(slots(question)) == kinds
+
+
+def test_focus_is_the_thing_asked_about():
+    assert slots("仙人岛港区去年完成的原油吞吐量是多少万吨？")["amount"] == ("吞吐量",)
+    assert slots("辽宁鼎际得石化股份有限公司的董事长是谁？")["who"] == ("董事长",)
+    # after the question word: the words it counts, past classifiers and quotation marks
+    assert "巨人" in slots("有多少家国家级专精特新“小巨人”企业？")["amount"]
+
+
+def test_a_sentence_about_the_subject_without_the_value_does_not_answer():
+    q = "仙人岛港区30万吨原油码头去年完成的原油吞吐量是多少万吨？"
+    assert not met(q, "仙人岛经济开发区拥有30万吨原油码头及配套工程。")
+    assert met(q, "2022年原油吞吐量达到1500万吨。")
+
+
+def test_the_unit_asked_for_must_be_stated():
+    assert not met("出口总额是多少美元？", "出口总额占比达到12%。")
+    assert met("出口总额是多少美元？", "出口总额达到3亿美元。")
+
+
+def test_each_year_named_must_be_stated():
+    q = "到2030年单位增加值能耗要比2020年下降百分之几？"
+    assert not met(q, "到2030年，单位增加值能耗下降10%。")
+    assert met(q, "到2030年，单位增加值能耗比2020年下降10%。")
+
+
+def test_when_is_answered_by_a_time_limit_or_condition():
+    q = "排污许可证什么时候要重新申请？"
+    assert met(q, "排污许可证有效期届满，需要继续排放污染物的，应当重新申请。")
+    assert not met(q, "排污单位应当依法申请排污许可证。")
