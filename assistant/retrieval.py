@@ -15,6 +15,7 @@ from assistant.types import Hit, SearchFilters, SearchResult
 from indexing import bm25
 from indexing.embedding import Embedder, make_embedder
 from indexing.index import OpenIndex, open_index
+from indexing.parks import park_names
 from indexing.store import ScoredChunk
 
 
@@ -101,6 +102,9 @@ class Retriever:
         if filters.levels and not levels & {lv.value for lv in filters.levels}:
             asked = ", ".join(lv.value for lv in filters.levels)
             raise InputError(f"no indexed documents at level {asked}; indexed levels: {', '.join(sorted(levels))}")
+        unknown = [p for p in filters.parks if p not in park_names()]
+        if unknown:
+            raise InputError(f"unknown park {', '.join(map(repr, unknown))}; parks: {', '.join(park_names())}")
 
     def close(self) -> None:
         self.index.close()

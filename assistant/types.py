@@ -140,10 +140,11 @@ class SearchFilters:
 
     levels: tuple[Level, ...] = ()
     doc_titles: tuple[str, ...] = ()
+    parks: tuple[str, ...] = ()  # clauses naming one of these parks (indexing/data/parks.tsv)
 
     @property
     def empty(self) -> bool:
-        return not self.levels and not self.doc_titles
+        return not self.levels and not self.doc_titles and not self.parks
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from indexing.index import (
     write_meta,
 )
 from indexing.loading import SkippedFile, load_corpus
+from indexing.parks import parks_named
 from indexing.store import StoredPoint
 from indexing.structure import parse_clauses
 from indexing.tokenizer import ChineseTokenizer, Vocabulary
@@ -75,6 +76,7 @@ def chunk_payload(chunk: Chunk) -> dict:
         "end": chunk.end,
         "kind": chunk.kind.value,
         "captions": list(chunk.captions),
+        "parks": parks_named([*chunk.heading_path, chunk.text]),
     }
 
 

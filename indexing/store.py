@@ -163,6 +163,8 @@ def _edge_filter(filters: SearchFilters):
         must.append(FieldCondition("level", match=MatchAny([lv.value for lv in filters.levels])))
     if filters.doc_titles:
         must.append(FieldCondition("doc_title", match=MatchAny(list(filters.doc_titles))))
+    if filters.parks:
+        must.append(FieldCondition("parks", match=MatchAny(list(filters.parks))))
     return Filter(must=must)
 
 
@@ -286,4 +288,6 @@ def _client_filter(filters: SearchFilters):
         must.append(models.FieldCondition(key="level", match=models.MatchAny(any=[lv.value for lv in filters.levels])))
     if filters.doc_titles:
         must.append(models.FieldCondition(key="doc_title", match=models.MatchAny(any=list(filters.doc_titles))))
+    if filters.parks:
+        must.append(models.FieldCondition(key="parks", match=models.MatchAny(any=list(filters.parks))))
     return models.Filter(must=must)
