@@ -59,7 +59,7 @@ def _filters(args: argparse.Namespace):
         from assistant.errors import InputError
 
         raise InputError(str(exc)) from None
-    return SearchFilters(levels=levels, doc_titles=tuple(args.doc or ()))
+    return SearchFilters(levels=levels, doc_titles=tuple(args.doc or ()), parks=tuple(args.park or ()))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -159,6 +159,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from ui.app import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from evals.feedback import gold_candidates
+
+    settings = _settings(args)
+    path = Path(args.file) if args.file else settings.feedback_file
+    for line in gold_candidates(path):
+        print(json.dumps(line, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="营口精细化工政策助手")
     common = argparse.ArgumentParser(add_help=False)
@@ -178,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--level", action="append", help="national | provincial | municipal | enterprise (repeatable)")
     p.add_argument("--doc", action="append", help="restrict to a document title (repeatable)")
+    p.add_argument("--park", action="append", help="restrict to clauses naming a park, e.g. 仙人岛能源化工区 (repeatable)")
     p.add_argument("--mode", choices=modes, default=None, help="retrievers to use (default: hybrid)")
     p.set_defaults(func=cmd_search)
 
@@ -186,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", help='earlier turns as JSON, [{"role": "user", "content": "…"}, …], or a file of it')
     p.add_argument("--level", action="append", help="national | provincial | municipal | enterprise (repeatable)")
     p.add_argument("--doc", action="append", help="restrict to a document title (repeatable)")
+    p.add_argument("--park", action="append", help="restrict to clauses naming a park, e.g. 仙人岛能源化工区 (repeatable)")
     p.add_argument("--llm", action="store_true", help="let an OpenAI-compatible LLM (YK_LLM_*) write the answer")
     p.set_defaults(func=cmd_ask)
 
@@ -199,6 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", action="store_true",
                    help="score `ask` instead: answered, citation hit, verbatim quotes, abstention")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="the web chat (Gradio); builds the index first if there is none")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or YK_UI_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default 7860, or YK_UI_PORT)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("feedback", parents=[common],
+                       help="turn the chat's feedback log into gold-set candidates (JSONL on stdout)")
+    p.add_argument("--file", default=None, help="feedback log (default: feedback/feedback.jsonl, or YK_FEEDBACK_FILE)")
+    p.set_defaults(func=cmd_feedback)
     return parser
 
 

@@ -97,10 +97,17 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 30.0
 
+    # The web UI (`serve`): where it listens, optional "user:password" login, the feedback log.
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+    ui_auth: str = ""
+    ui_language: str = "zh"  # the labels' language at start; the page has a switch
+    feedback_file: Path = Path("feedback/feedback.jsonl")
+
     def __post_init__(self) -> None:
         for name, enum in (("embedder", EmbedderKind), ("store", StoreKind), ("mode", SearchMode)):
             object.__setattr__(self, name, _choice(enum, getattr(self, name), name))
-        for name in ("index_dir", "corpus_dir"):
+        for name in ("index_dir", "corpus_dir", "feedback_file"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         if self.embedder is EmbedderKind.SENTENCE_TRANSFORMERS and not self.model:
             raise InputError(
@@ -119,6 +126,9 @@ class Settings:
             "bm25_k1 > 0": self.bm25_k1 > 0,
             "0 <= bm25_b <= 1": 0 <= self.bm25_b <= 1,
             "max_query_chars >= 1": self.max_query_chars >= 1,
+            "0 < ui_port < 65536": 0 < self.ui_port < 65536,
+            "ui_auth as user:password": not self.ui_auth or ":" in self.ui_auth,
+            "ui_language zh or en": self.ui_language in ("zh", "en"),
         }
         failed = [rule for rule, ok in checks.items() if not ok]
         if failed:

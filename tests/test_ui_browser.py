@@ -1,0 +1,265 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `serve` on
+127.0.0.1, over a real index of the city plan. Screenshots go to test-artifacts/screenshots/.
+
+Chromium is a system package (`apt-get install chromium`, done by .ci/run); without it these
+tests are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+# Without the background-networking flags Chromium keeps trying to reach Google's hosts.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+# A document with markup in its text: the page must show it, never run it.
+HOSTILE = """\
+滨海测试通知
+一、注意事项
+测试文本<img src=x onerror="window.__pwned=1">与<script>window.__pwned=2</script>蓝鲸化工中试基地说明。
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, e5):
+    from indexing.pipeline import ingest
+    from ui.app import serve
+
+    base = tmp_path_factory.mktemp("ui")
+    extra = base / "extra"
+    extra.mkdir()
+    (extra / "notice.txt").write_text(HOSTILE, encoding="utf-8")
+    settings = Settings(index_dir=base / "index", corpus_dir=ROOT / "corpus", feedback_file=base / "feedback.jsonl")
+    ingest(settings, e5, [extra])
+    port = _free_port()
+    app, _ = serve(settings, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", settings
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    dialogs = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.goto(url)
+    pg.wait_for_selector("#yk-question textarea", timeout=60_000)
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    assert not dialogs, f"a script ran in the page: {dialogs}"
+    assert pg.evaluate("() => window.__pwned === undefined"), "markup from a document was executed"
+    context.close()
+
+
+def ask(page, question: str):
+    before = page.locator("#yk-chat .message-row, #yk-chat [data-testid='bot']").count()
+    page.fill("#yk-question textarea", question)
+    page.click("#yk-send")
+    page.wait_for_function(
+        "n => document.querySelectorAll(\"#yk-chat .message-row, #yk-chat [data-testid='bot']\").length > n + 1",
+        arg=before, timeout=60_000)
+    page.wait_for_timeout(1500)  # the answer streams line by line
+
+
+def last_answer(page) -> str:
+    return page.locator("#yk-chat [data-testid='bot']").last.inner_text()
+
+
+def test_page_loads_with_its_index(page):
+    assert "营口精细化工政策助手" in page.title() or "营口精细化工政策助手" in page.inner_text("body")
+    assert re.search(r"已索引 2 份文件", page.inner_text("#yk-status"))
+
+
+def test_chinese_question_citation_click_shows_quote_in_panel(page):
+    ask(page, "仙人岛能源化工区重点发展哪些产品？")
+    links = page.locator("#yk-chat a[href^='#cite-']")
+    assert links.count() >= 2
+    links.nth(1).click()  # [2]
+    page.wait_for_function("() => document.querySelector('#yk-ref textarea').value.length > 0", timeout=20_000)
+    page.wait_for_timeout(800)
+    ref = page.input_value("#yk-ref textarea")
+    quote = ref.split("：“", 1)[1].rstrip("”")
+    marked = page.locator("#yk-panel mark").inner_text()
+    assert marked == quote  # the panel marks exactly the quoted sentence of citation 2
+    assert "《营口市精细化工产业发展规划》" in page.inner_text("#yk-panel")
+    assert page.locator("#yk-cite-pick input").nth(1).is_checked()
+
+
+def test_english_question_gets_english_lead_and_citations(page):
+    ask(page, "Which products are encouraged in Xianrendao?")
+    text = last_answer(page)
+    assert "Xianrendao" in text or "仙人岛" in text
+    assert "indexed documents" in text
+    assert page.locator("#yk-chat a[href^='#cite-']").count() >= 1
+
+
+def test_unanswerable_question_shows_abstention(page):
+    ask(page, "营口望儿山景区的门票多少钱？几点开放？")
+    text = last_answer(page)
+    assert "未找到依据" in text and "可能相关的条款" in text
+
+
+def test_follow_up_uses_the_conversation(page):
+    ask(page, "催化剂领域以哪些企业为龙头？")
+    ask(page, "那抗氧剂呢？")
+    text = last_answer(page)
+    assert "检索为" in text and "抗氧剂" in text
+
+
+def test_markup_in_documents_and_questions_is_shown_as_text(page):
+    ask(page, "<b>蓝鲸化工</b>中试基地<img src=y onerror=alert(3)>有什么说明？")
+    user = page.locator("#yk-chat [data-testid='user']").last.inner_text()
+    assert "<b>蓝鲸化工</b>" in user
+    links = page.locator("#yk-chat a[href^='#cite-']")
+    if links.count():
+        links.first.click()
+        page.wait_for_timeout(1500)
+    page.click("#yk-lookup-tab-button") if page.locator("#yk-lookup-tab-button").count() else \
+        page.get_by_role("tab", name="条款检索").click()
+    page.fill("#yk-lookup-q textarea", "蓝鲸化工中试基地")
+    page.click("#yk-lookup-btn")
+    page.wait_for_selector("#yk-lookup-out .yk-hit", timeout=30_000)
+    assert '<img src=x onerror="window.__pwned=1">' in page.inner_text("#yk-lookup-out")
+
+
+def test_over_long_question_is_refused_with_a_message(page):
+    ask(page, "化工" * 400)
+    assert "under 500" in last_answer(page) or "500" in last_answer(page)
+
+
+def test_filters_change_the_results(page):
+    page.get_by_role("tab", name="条款检索").click()
+    page.fill("#yk-lookup-q textarea", "重点发展")
+    page.click("#yk-lookup-btn")
+    page.wait_for_selector("#yk-lookup-out .yk-hit", timeout=30_000)
+    unfiltered = page.inner_text("#yk-lookup-out")
+    page.locator("#yk-parks").get_by_text("大石桥经济开发区化工园区").click()
+    page.click("#yk-lookup-btn")
+    page.wait_for_selector("#yk-lookup-out .yk-filters:has-text('大石桥经济开发区化工园区')", timeout=30_000)
+    assert page.inner_text("#yk-lookup-out") != unfiltered
+    hits = page.locator("#yk-lookup-out .yk-hit")
+    assert hits.count() >= 1
+    for i in range(hits.count()):
+        assert "大石桥" in hits.nth(i).inner_text()
+
+
+def test_lookup_finds_a_clause_and_outline_browses_a_document(page):
+    page.get_by_role("tab", name="条款检索").click()
+    page.fill("#yk-lookup-q textarea", "催化剂 龙头企业")
+    page.click("#yk-lookup-btn")
+    page.wait_for_selector("#yk-lookup-out mark", timeout=30_000)
+    assert "《营口市精细化工产业发展规划》" in page.inner_text("#yk-lookup-out")
+    page.locator("#yk-outline-doc input").click()
+    page.get_by_role("option", name="营口市精细化工产业发展规划").click()
+    page.wait_for_timeout(2000)  # the outline's choices arrive
+    page.locator("#yk-outline input").click()
+    page.locator("[role='option']", has_text="营口仙人岛能源化工区").first.click()
+    page.wait_for_selector("#yk-outline-clause .yk-text", timeout=20_000)
+    assert "仙人岛" in page.inner_text("#yk-outline-clause")
+
+
+def test_retrieval_tab_shows_ranks_side_by_side(page):
+    page.get_by_role("tab", name="检索测试").click()
+    page.fill("#yk-rt-q textarea", "抗氧剂")
+    page.click("#yk-rt-btn")
+    page.wait_for_function("() => document.querySelector('#yk-rt-table').innerText.includes('《营口市')",
+                           timeout=30_000)
+    table = page.inner_text("#yk-rt-table")
+    assert "dense" in table and "BM25" in table and "——抗氧剂" in table
+
+
+def test_feedback_is_appended_and_export_has_citations(page, server):
+    _, settings = server
+    ask(page, "催化剂领域以哪些企业为龙头？")
+    page.get_by_text("反馈").click()
+    page.fill("#yk-comment textarea", "清楚")
+    page.click("#yk-up")
+    page.wait_for_function("() => document.body.innerText.includes('已记录反馈')", timeout=20_000)
+    entry = json.loads(settings.feedback_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["rating"] == "up" and entry["comment"] == "清楚" and entry["citations"]
+    page.click("#yk-export")
+    link = page.locator("#yk-export-file a").first
+    link.wait_for(timeout=20_000)
+    with page.expect_download() as dl:
+        link.click()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "催化剂领域以哪些企业为龙头？" in text and "[1] 《营口市精细化工产业发展规划》" in text
+
+
+def test_english_switch_relabels_the_page(page):
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('Clause lookup')", timeout=20_000)
+    assert "Yingkou Fine-Chemical Policy Assistant" in page.inner_text("body")
+
+
+def test_gradio_client_api(server):
+    from gradio_client import Client
+
+    url, _ = server
+    client = Client(url, verbose=False)
+    answer = client.predict("排污许可证有效期是多久？", api_name="/ask")
+    assert answer["abstained"] is False or answer["citations"] == []
+    assert {"answer", "citations", "abstained"} <= set(answer)
+    result = client.predict("催化剂", 3, api_name="/search")
+    assert len(result["hits"]) == 3
+    with pytest.raises(Exception, match="empty"):
+        client.predict("", api_name="/ask")
+
+
+def test_a_damaged_index_is_a_message_in_the_page(browser, tmp_path):
+    from ui.app import serve
+
+    index = tmp_path / "index"
+    (index / "gen-20200101T000000-broken").mkdir(parents=True)
+    settings = Settings(index_dir=index, corpus_dir=ROOT / "corpus")
+    port = _free_port()
+    app, service = serve(settings, host="127.0.0.1", port=port, block=False)
+    try:
+        pg = browser.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("#yk-status", timeout=60_000)
+        status = pg.inner_text("#yk-status")
+        assert "⚠" in status and "ingest" in status and "Traceback" not in pg.inner_text("body")
+        pg.fill("#yk-question textarea", "催化剂")
+        pg.click("#yk-send")
+        pg.wait_for_timeout(2000)
+        assert "no index is open" in pg.locator("#yk-chat").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "damaged_index.png"), full_page=True)
+    finally:
+        app.close()
+        shutil.rmtree(index, ignore_errors=True)
