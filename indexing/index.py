@@ -242,6 +242,9 @@ def open_index(settings: Settings, embedder_id: str) -> OpenIndex:
     except IndexProblem:
         raise
     except Exception as exc:  # the engines raise their own types for unreadable shards
+        if "WouldBlock" in str(exc):  # the embedded engine locks its shard for one process
+            raise IndexProblem(f"the index at {index_dir} is already open (a running `serve`, or another command); "
+                               "stop it, or give this command another --index") from exc
         raise IndexProblem(f"cannot open the vector store of the index at {index_dir} ({exc}); "
                            "rebuild it with `python -m assistant ingest --rebuild`") from exc
     return OpenIndex(gen, meta, store, ChineseTokenizer(vocabulary))

@@ -166,3 +166,28 @@ def test_uncited_english_sentences_are_flagged():
     cites = [Citation(1, "id1", "文件", (), "句", "句", 0, 1)]
     _, _, notes = validate("The permit lasts five years [1]. Everything else is allowed too.", cites)
     assert any("unsupported" in n and "Everything else" in n for n in notes)
+
+
+def test_ui_service_streams_and_does_not_block_other_sessions(mini_settings, e5, server):
+    """While the model writes one answer, other chat sessions can still search."""
+    from ui.app import _streamed
+    from ui.service import PolicyService
+
+    FakeOpenAI.reply, FakeOpenAI.status, FakeOpenAI.delay = "排污许可证有效期为五年[1]。", 200, 1.5
+    service = PolicyService(mini_settings.with_(llm_base_url=server, llm_model="m", llm_timeout=5.0), e5)
+    service.build()
+    try:
+        searched_at = []
+        started = time.perf_counter()
+        other = threading.Thread(target=lambda: (time.sleep(0.3), service.search("催化剂"),
+                                                 searched_at.append(time.perf_counter() - started)))
+        other.start()
+        steps = list(_streamed(service, QUESTION, [], None))
+        other.join()
+        drafts, answer = steps[:-1], steps[-1]
+        assert drafts and all(isinstance(d, str) for d in drafts) and drafts[-1] == FakeOpenAI.reply
+        assert answer.answer == "排污许可证有效期为五年[1]。" and answer.citations
+        assert searched_at[0] < 1.4  # did not wait for the model
+    finally:
+        FakeOpenAI.delay = 0.0
+        service.close()

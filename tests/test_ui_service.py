@@ -109,3 +109,10 @@ def test_feedback_log_becomes_gold_candidates(service, tmp_path):
     assert candidates[1]["evidence"] == [] and "应该说不知道" in candidates[1]["note"]
     with pytest.raises(InputError, match="no feedback log"):
         list(gold_candidates(tmp_path / "missing.jsonl"))
+
+
+def test_an_index_held_open_is_named_as_such(service, mini_settings, e5):
+    from assistant.retrieval import Retriever
+
+    with pytest.raises(IndexProblem, match="already open"):
+        Retriever(mini_settings, e5)

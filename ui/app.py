@@ -131,8 +131,11 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             try:
                 filters = _filters(lv, dv, pv)
                 if llm:
-                    drafts: list[str] = []
-                    answer = service.ask(message, history, filters, use_llm=True, on_token=drafts.append)
+                    answer = None
+                    for answer in _streamed(service, message, history, filters):
+                        if isinstance(answer, str):  # the model's draft so far
+                            yield ([*chat, {"role": "assistant", "content": render.escape_md(answer)}], state, "",
+                                   gr.update(), gr.update(), gr.update())
                 else:
                     answer = service.ask(message, history, filters)
             except Exception as exc:  # every failure becomes a message in the chat, never a trace
@@ -314,6 +317,32 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
         gr.api(search, api_name="search")
         del examples
     return app
+
+
+def _streamed(service: PolicyService, question, history, filters):
+    """Yield the LLM's draft text as it grows, then the validated Answer (or raise its error)."""
+    import queue
+    import threading
+
+    tokens: queue.Queue = queue.Queue()
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["answer"] = service.ask(question, history, filters, use_llm=True, on_token=tokens.put)
+        except Exception as exc:  # handed to the generator, raised there
+            outcome["error"] = exc
+        finally:
+            tokens.put(None)
+
+    threading.Thread(target=run, daemon=True).start()
+    draft = ""
+    while (token := tokens.get()) is not None:
+        draft += token
+        yield draft
+    if "error" in outcome:
+        raise outcome["error"]
+    yield outcome["answer"]
 
 
 @contextmanager

@@ -113,17 +113,20 @@ class PolicyService:
 
     def ask(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None,
             use_llm: bool = False, on_token: Callable[[str], None] | None = None) -> Answer:
+        if use_llm:  # the lock is held for retrieval only, not while the model writes
+            with self._lock:
+                self._need()
+                llm = self._llm_answerer()
+            return llm.answer(question, history, filters, on_token=on_token)
         with self._lock:
             self._need()
-            if use_llm:
-                return self._llm_answerer().answer(question, history, filters, on_token=on_token)
             return self._answerer.answer(question, history, filters)
 
     def _llm_answerer(self):
         from assistant.llm import LLMAnswerer
 
         if self._llm is None:
-            self._llm = LLMAnswerer(self._answerer)
+            self._llm = LLMAnswerer(_Locked(self._answerer, self._lock))
         return self._llm
 
     @property
@@ -208,6 +211,22 @@ class PolicyService:
             source = self._need().index.source_text(title)
         text = "\n".join(source[c.start:c.end] for c in under)
         return ClauseView(self.document(title), path, "", text, "", "")
+
+
+class _Locked:
+    """The extractive answerer seen through the service's lock, for the LLM path."""
+
+    def __init__(self, answerer, lock) -> None:
+        self._answerer, self._lock, self.settings = answerer, lock, answerer.settings
+
+    def __getattr__(self, name):
+        method = getattr(self._answerer, name)
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return locked
 
 
 @dataclass
