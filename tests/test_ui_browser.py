@@ -52,8 +52,19 @@ def server(tmp_path_factory, e5):
     extra = base / "extra"
     extra.mkdir()
     (extra / "notice.txt").write_text(HOSTILE, encoding="utf-8")
-    settings = Settings(index_dir=base / "index", corpus_dir=ROOT / "corpus", feedback_file=base / "feedback.jsonl")
+    settings = Settings(index_dir=base / "index", corpus_dir=ROOT / "corpus", feedback_file=base / "feedback.jsonl",
+                        reports_dir=base / "reports")
     ingest(settings, e5, [extra])
+    # An eval report for the retrieval-test tab, made the way an evaluator makes one.
+    from assistant.retrieval import Retriever
+    from evals.report import write_report
+    from evals.runner import run_eval
+
+    gold = base / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q1", "query": "抗氧剂重点补齐哪些产品？", "evidence": ["胺类抗氧剂"],
+                                "lang": "zh", "kind": "list"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    with Retriever(settings, e5) as r:
+        write_report(run_eval(settings, gold, r), settings.reports_dir / "latest")
     port = _free_port()
     app, _ = serve(settings, host="127.0.0.1", port=port, block=False)
     yield f"http://127.0.0.1:{port}/", settings
@@ -200,6 +211,9 @@ def test_retrieval_tab_shows_ranks_side_by_side(page):
                            timeout=30_000)
     table = page.inner_text("#yk-rt-table")
     assert "dense" in table and "BM25" in table and "——抗氧剂" in table
+    report = page.inner_text("#yk-report")
+    assert "hit@1" in report and "latest" in report  # the newest eval report, its table
+    assert page.locator("#yk-report-plots img").count() == 2  # and its two plots
 
 
 def test_feedback_is_appended_and_export_has_citations(page, server):
@@ -263,3 +277,39 @@ def test_a_damaged_index_is_a_message_in_the_page(browser, tmp_path):
     finally:
         app.close()
         shutil.rmtree(index, ignore_errors=True)
+
+
+def test_first_run_builds_the_index_with_progress_in_the_page(browser, mini_settings):
+    from ui.app import serve
+
+    port = _free_port()
+    app, service = serve(mini_settings, host="127.0.0.1", port=port, block=False)
+    try:
+        pg = browser.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_function("() => document.querySelector('#yk-status')?.innerText.includes('已索引 3 份文件')",
+                             timeout=120_000)
+        assert service.ready and service.build_state.total > 0
+        pg.fill("#yk-question textarea", "排污许可证有效期是多久？")
+        pg.click("#yk-send")
+        pg.wait_for_selector("#yk-chat a[href^='#cite-']", timeout=60_000)
+    finally:
+        app.close()
+
+
+def test_login_when_auth_is_set(browser, mini_settings):
+    from ui.app import serve
+
+    port = _free_port()
+    app, _ = serve(mini_settings.with_(ui_auth="official:s3cret"), host="127.0.0.1", port=port, block=False)
+    try:
+        pg = browser.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("input[type='password']", timeout=60_000)
+        assert pg.locator("#yk-question").count() == 0  # nothing of the app before logging in
+        pg.locator("input[type='text']").first.fill("official")
+        pg.locator("input[type='password']").fill("s3cret")
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector("#yk-question textarea", timeout=60_000)
+    finally:
+        app.close()

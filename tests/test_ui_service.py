@@ -116,3 +116,15 @@ def test_an_index_held_open_is_named_as_such(service, mini_settings, e5):
 
     with pytest.raises(IndexProblem, match="already open"):
         Retriever(mini_settings, e5)
+
+
+def test_a_failed_build_is_reported_and_keeps_nothing_half_done(tmp_path, e5):
+    from assistant.config import Settings
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("", encoding="utf-8")
+    s = PolicyService(Settings(index_dir=tmp_path / "index", corpus_dir=empty), e5)
+    s.build()
+    assert not s.ready and not s.build_state.running
+    assert s.build_state.error  # said in the page, not raised into the server

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +71,8 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             levels = gr.CheckboxGroup(_level_choices(lang), label=t["levels"], scale=1, elem_id="yk-levels")
             docs = gr.Dropdown(_doc_titles(service), value=[], multiselect=True, label=t["docs"], scale=2, elem_id="yk-docs")
             parks = gr.CheckboxGroup(park_names(), label=t["parks"], scale=2, elem_id="yk-parks")
-            build_btn = gr.Button("建立索引 / Build index", visible=not service.ready, scale=0)
+            build_btn = gr.Button("建立索引 / Build index", visible=not service.ready and not service.build_state.running,
+                                  scale=0)
 
         with gr.Tabs():
             with gr.Tab(t["chat"], id="chat") as chat_tab:
@@ -86,7 +88,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                             use_llm = gr.Checkbox(False, label=t["use_llm"], interactive=service.llm_configured)
                             clear = gr.Button(t["clear"], size="sm")
                             export_btn = gr.Button(t["export"], size="sm", elem_id="yk-export")
-                        examples = gr.Examples(render.EXAMPLES, inputs=question, label=t["examples"])
+                        gr.Examples(render.EXAMPLES, inputs=question, label=t["examples"])
                         export_file = gr.File(visible=False, label=t["export"], elem_id="yk-export-file")
                         with gr.Accordion(t["feedback"], open=False):
                             comment = gr.Textbox(label=t["comment"], max_lines=3, elem_id="yk-comment")
@@ -117,7 +119,10 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                     rt_btn = gr.Button(t["search"], variant="primary", scale=1, elem_id="yk-rt-btn")
                 rt_table = gr.Dataframe(headers=["fused", "dense", "BM25", "score", "clause", "text"],
                                         interactive=False, wrap=True, elem_id="yk-rt-table")
-                report = gr.Markdown(_report(service, lang), label=t["report"])
+                report = gr.Markdown(_report(service, lang), label=t["report"], elem_id="yk-report")
+                plots = _report_plots(service)
+                gr.Gallery(plots, label=t["report"], visible=bool(plots), columns=2, height="auto",
+                           elem_id="yk-report-plots")
 
         # ------------------------------------------------------------------ chat
 
@@ -315,7 +320,6 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
 
         gr.api(ask, api_name="ask")
         gr.api(search, api_name="search")
-        del examples
     return app
 
 
@@ -407,18 +411,28 @@ def _error_html(exc: Exception) -> str:
     return f'<div class="yk-error">⚠ {html.escape(friendly(exc))}</div>'
 
 
+def _latest_report(reports: Path) -> Path | None:
+    """The newest report folder under `reports_dir` (written by `eval --report`)."""
+    found = sorted(reports.glob("*/report.md"), key=lambda p: p.stat().st_mtime, reverse=True) \
+        if reports.is_dir() else []
+    return found[0].parent if found else None
+
+
 def _report(service: PolicyService, lang: str) -> str:
-    """The newest eval report under reports/, if any (written by `eval --report`)."""
-    reports = sorted(Path("reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime, reverse=True) \
-        if Path("reports").is_dir() else []
-    if not reports:
+    folder = _latest_report(service.settings.reports_dir)
+    if folder is None:
         return LABELS[lang]["no_report"]
-    md = reports[0].with_name("report.md")
     try:
-        return md.read_text(encoding="utf-8") if md.exists() else "```\n" + json.dumps(
-            json.loads(reports[0].read_text(encoding="utf-8")), ensure_ascii=False, indent=1)[:5000] + "\n```"
-    except (OSError, ValueError):
+        text = (folder / "report.md").read_text(encoding="utf-8")
+    except OSError:
         return LABELS[lang]["no_report"]
+    # The plots are shown in the gallery below; their Markdown links are relative to the folder.
+    return f"**{folder}**\n\n" + re.sub(r"!\[[^\]]*\]\([^)]*\.png\)", "", text)
+
+
+def _report_plots(service: PolicyService) -> list[str]:
+    folder = _latest_report(service.settings.reports_dir)
+    return [str(p) for p in sorted(folder.glob("*.png"))] if folder else []
 
 
 def serve(settings, *, host: str | None = None, port: int | None = None, block: bool = True):
@@ -441,5 +455,6 @@ def serve(settings, *, host: str | None = None, port: int | None = None, block: 
     app.queue(default_concurrency_limit=8)
     app.launch(server_name=host or settings.ui_host, server_port=port or settings.ui_port, auth=auth,
                css=CSS, head=HEAD, show_error=False, footer_links=["api"], prevent_thread_lock=not block,
+               allowed_paths=[str(settings.reports_dir.resolve())],
                quiet=not block)
     return app, service
