@@ -27,15 +27,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     report = ingest(settings, make_embedder(settings), [Path(p) for p in args.paths], rebuild=args.rebuild,
-                    show_progress=sys.stderr.isatty() and not args.json)
+                    show_progress=sys.stderr.isatty() and not args.json, dry_run=args.dry_run)
     if args.json:
         _print_json({
             "documents": report.documents, "chunks": report.chunks, "embedded": report.embedded,
             "reused": report.reused, "removed": report.removed, "up_to_date": report.up_to_date,
             "seconds": round(report.seconds, 2), "generation": report.generation,
             "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-            "warnings": report.warnings,
+            "warnings": report.warnings, "dry_run": report.dry_run,
+            "added": report.added, "changed": report.changed, "deleted": report.deleted,
         })
+    elif report.dry_run:
+        print(f"dry run, nothing written: {report.documents} documents, {report.chunks} chunks "
+              f"({report.embedded} to embed, {report.reused} to reuse, {report.removed} to remove)")
+        for label, titles in (("add", report.added), ("change", report.changed), ("remove", report.deleted)):
+            for t in titles:
+                print(f"  {label}: {t}")
     else:
         state = "already up to date" if report.up_to_date else "updated"
         print(f"index {state}: {report.documents} documents, {report.chunks} chunks "
@@ -159,6 +166,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from indexing.index import current_generation, read_meta
+
+    settings = _settings(args)
+    gen = current_generation(settings.index_dir)
+    if gen is None:
+        from assistant.errors import IndexProblem
+
+        raise IndexProblem(f"no index at {settings.index_dir}; build it with `python -m assistant ingest`")
+    docs = sorted(read_meta(gen).documents.values(), key=lambda d: (d.level, d.title))
+    if args.json:
+        _print_json({"documents": [{"title": d.title, "level": d.level, "issuer": d.issuer, "date": d.date,
+                                    "doc_type": d.doc_type, "path": d.path, "chunks": len(d.chunk_ids)}
+                                   for d in docs]})
+        return 0
+    for d in docs:
+        facts = " · ".join(x for x in (d.level, d.issuer, d.date, d.doc_type) if x)
+        print(f"{len(d.chunk_ids):>5}  《{d.title}》  {facts}")
+    print(f"{len(docs)} documents, {sum(len(d.chunk_ids) for d in docs)} chunks in {settings.index_dir}",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -191,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="index corpus/ plus the files or folders given")
     p.add_argument("paths", nargs="*", help="more files or folders to index (remembered for later ingests)")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh index")
+    p.add_argument("--dry-run", action="store_true", help="say what would be added, changed and removed; write nothing")
     p.set_defaults(func=cmd_ingest)
 
     modes = ("hybrid", "dense", "sparse")
@@ -222,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", action="store_true",
                    help="score `ask` instead: answered, citation hit, verbatim quotes, abstention")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("docs", parents=[common], help="the indexed documents, their metadata and chunk counts")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("serve", parents=[common], help="the web chat (Gradio); builds the index first if there is none")
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or YK_UI_HOST)")

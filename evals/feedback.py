@@ -20,7 +20,7 @@ from assistant.query import question_language
 def gold_candidates(path: Path) -> Iterator[dict]:
     if not path.is_file():
         raise InputError(f"no feedback log at {path}; it is written by the chat's 👍/👎 buttons")
-    seen: set[str] = set()
+    latest: dict[str, dict] = {}  # by question as searched: a later rating corrects an earlier one
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -30,17 +30,19 @@ def gold_candidates(path: Path) -> Iterator[dict]:
                 question, rating = entry["question"], entry["rating"]
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(f"{path}:{n}: not a feedback entry ({exc})") from None
-            if question in seen:
-                continue
-            seen.add(question)
-            up = rating == "up" and not entry.get("abstained")
-            note = "👍 " if rating == "up" else "👎 "
-            note += entry.get("comment") or ("answered" if not entry.get("abstained") else "abstained")
-            yield {
-                "id": f"fb-{len(seen):04d}",
-                "query": question,
-                "evidence": [c["quote"] for c in entry.get("citations", [])][:3] if up else [],
-                "lang": question_language(question),
-                "kind": "feedback",
-                "note": note,
-            }
+            # A follow-up ("那抗氧剂呢？") is kept as it was searched, standalone.
+            query = entry.get("searched_as") or question
+            latest.pop(query, None)
+            latest[query] = {**entry, "rating": rating}
+    for i, (query, entry) in enumerate(latest.items(), 1):
+        up = entry["rating"] == "up" and not entry.get("abstained")
+        note = "👍 " if entry["rating"] == "up" else "👎 "
+        note += entry.get("comment") or ("answered" if not entry.get("abstained") else "abstained")
+        yield {
+            "id": f"fb-{i:04d}",
+            "query": query,
+            "evidence": [c["quote"] for c in entry.get("citations", [])][:3] if up else [],
+            "lang": question_language(query),
+            "kind": "feedback",
+            "note": note,
+        }

@@ -8,6 +8,7 @@ file itself (a Markdown `# title`) or its name.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from assistant.errors import InputError
 from assistant.types import Document, DocumentMeta, Level
+from indexing import formats
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MANIFEST_NAMES = ("manifest.toml", "SOURCES.tsv")
 # Notes that sit beside corpus files but are not policy texts.
@@ -60,7 +62,13 @@ def decode(data: bytes, path: str) -> str:
 
 
 def read_text(path: Path) -> str:
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    return read_source(path)[0]
+
+
+def read_source(path: Path) -> tuple[str, str]:
+    """(text, title found in the file) of a supported file; the title is '' when it has none."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(none)'}; supported: "
             f"{', '.join(SUPPORTED_SUFFIXES)} (convert other formats to text first)"
@@ -68,11 +76,33 @@ def read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(f"{path}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit; split it")
-    text = decode(path.read_bytes(), str(path))
+    if size == 0:
+        raise InputError(f"{path}: the file is empty")
+    data = path.read_bytes()
+    title = ""
+    if suffix == ".docx":
+        text = formats.docx_text(data, str(path))
+    elif suffix == ".pdf":
+        text = formats.pdf_text(data, str(path))
+    elif suffix in (".html", ".htm"):
+        title, text = formats.html_text(_decode_html(data, str(path)), str(path))
+    else:
+        text = decode(data, str(path))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
-    return text
+    return text, title or _markdown_title(text)
+
+
+def _decode_html(data: bytes, path: str) -> str:
+    """HTML names its charset; Chinese government sites still serve GBK pages."""
+    m = re.search(rb"""charset\s*=\s*["']?([\w-]+)""", data[:4096], re.I)
+    if m:
+        try:
+            return data.decode(m.group(1).decode("ascii").lower().replace("gb2312", "gb18030").replace("gbk", "gb18030"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, path)
 
 
 def _markdown_title(text: str) -> str:
@@ -125,9 +155,9 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
 
 
 def load_document(path: Path, fields: dict[str, str] | None = None) -> Document:
-    text = read_text(path)
+    text, found_title = read_source(path)
     fields = fields or {}
-    title = fields.get("title") or _markdown_title(text) or path.stem
+    title = fields.get("title") or found_title or path.stem
     try:
         level = Level.parse(fields.get("level"))
     except ValueError as exc:
@@ -162,10 +192,7 @@ def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
 
 
 def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
-    """Load everything loadable; files that cannot be read are reported, not fatal.
-
-    Two documents with one title would share chunk ids, so that is an error.
-    """
+    """Load everything loadable; files that cannot be read, and duplicates, are reported, not fatal."""
     docs: list[Document] = []
     skipped: list[SkippedFile] = []
     manifests: dict[Path, dict[str, dict[str, str]]] = {}
@@ -188,12 +215,20 @@ def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
             skipped.append(SkippedFile(str(path), str(exc)))
         except OSError as exc:  # unreadable: permissions, a vanished file
             skipped.append(SkippedFile(str(path), f"{path}: cannot read it ({exc.strerror or exc})"))
-    seen: dict[str, str] = {}
+    # Two documents with one title would share chunk ids; the same text twice would answer twice.
+    # The first found stays; the other is reported, and the rest of the batch goes on.
+    kept: list[Document] = []
+    titles: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for doc in docs:
-        if doc.meta.title in seen:
-            raise InputError(
-                f"two documents share the title {doc.meta.title!r}: {seen[doc.meta.title]} and {doc.path}; "
-                "give one a distinct title in the folder's manifest.toml"
-            )
-        seen[doc.meta.title] = doc.path
-    return docs, skipped
+        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        if digest in texts:
+            skipped.append(SkippedFile(doc.path, f"{doc.path}: the same text as {texts[digest]}; not indexed twice"))
+        elif doc.meta.title in titles:
+            skipped.append(SkippedFile(doc.path, f"{doc.path}: its title {doc.meta.title!r} is already used by "
+                                                 f"{titles[doc.meta.title]}; give it a distinct title in the "
+                                                 "folder's manifest.toml"))
+        else:
+            titles[doc.meta.title], texts[digest] = doc.path, doc.path
+            kept.append(doc)
+    return kept, skipped

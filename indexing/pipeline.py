@@ -59,6 +59,11 @@ class IngestReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     generation: str = ""
+    # Documents by title, against the previous index: new, with changed text or metadata, gone.
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    dry_run: bool = False  # nothing was written: the counts say what an ingest would do
 
 
 def chunk_payload(chunk: Chunk) -> dict:
@@ -98,7 +103,8 @@ def _ingest_lock(index_dir: Path) -> Iterator[None]:
 
 
 def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = None, *, rebuild: bool = False,
-           progress: Callable[[int, int], None] | None = None, show_progress: bool = False) -> IngestReport:
+           progress: Callable[[int, int], None] | None = None, show_progress: bool = False,
+           dry_run: bool = False) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     index_dir = settings.index_dir
@@ -138,6 +144,17 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
         new_ids = {cid for d in documents.values() for cid in d.chunk_ids}
         old_ids = {cid for d in old_meta.documents.values() for cid in d.chunk_ids} if old_meta else set()
         report.documents, report.chunks = len(documents), len(new_ids)
+        before = old_meta.documents if old_meta else {}
+        report.added = sorted(set(documents) - set(before))
+        report.deleted = sorted(set(before) - set(documents))
+        report.changed = sorted(t for t in documents if t in before and documents[t] != before[t])
+        if dry_run:
+            report.dry_run = True
+            report.embedded, report.reused = len(new_ids - old_ids), len(new_ids & old_ids)
+            report.removed = len(old_ids - new_ids)
+            report.up_to_date = not (report.added or report.deleted or report.changed) and old_meta is not None
+            report.seconds = time.perf_counter() - started
+            return report
 
         sparse_params = (vocabulary.fingerprint, settings.bm25_k1, settings.bm25_b)
         same_sparse = old_meta is not None and (old_meta.vocabulary, old_meta.bm25_k1, old_meta.bm25_b) == sparse_params

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_windows_line_ends_become_newlines(tmp_path):
     ("empty.txt", b"", "empty"),
     ("blank.txt", b"  \n\n ", "empty"),
     ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
-    ("slides.pdf", b"%PDF-1.4", "unsupported file type .pdf"),
+    ("slides.pptx", b"PK\x03\x04", "unsupported file type .pptx"),
     ("noise.txt", bytes(range(128, 256)) * 4, "not valid UTF-8"),
 ])
 def test_bad_files_get_a_clear_error(tmp_path, name, data, message):
@@ -71,11 +72,15 @@ def test_bad_files_in_a_folder_are_skipped_and_reported(mini_corpus):
     assert sorted(s.path.rsplit("/", 1)[1] for s in skipped) == ["empty.txt", "scan.pdf"]
 
 
-def test_duplicate_titles_are_an_error(tmp_path):
+def test_duplicates_are_reported_and_the_rest_loaded(tmp_path):
     (tmp_path / "a.md").write_text("# 同名文件\n内容一。\n", encoding="utf-8")
     (tmp_path / "b.md").write_text("# 同名文件\n内容二。\n", encoding="utf-8")
-    with pytest.raises(InputError, match="share the title"):
-        load_corpus([tmp_path])
+    (tmp_path / "c.txt").write_text("另一份文件。\n", encoding="utf-8")
+    (tmp_path / "copy of c.txt").write_text("另一份文件。\n", encoding="utf-8")
+    docs, skipped = load_corpus([tmp_path])
+    assert [Path(d.path).name for d in docs] == ["a.md", "c.txt"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert "already used by" in reasons["b.md"] and "same text as" in reasons["copy of c.txt"]
 
 
 def test_unknown_level_in_manifest_is_reported(tmp_path):

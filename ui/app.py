@@ -7,6 +7,7 @@ catches their clicks and asks the server for that citation's clause, which the s
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -54,7 +55,7 @@ document.addEventListener('click', function (e) {
 </script>
 """
 
-LEVEL_CHOICES = [Level.NATIONAL.value, Level.PROVINCIAL.value, Level.MUNICIPAL.value]
+LEVEL_CHOICES = [Level.NATIONAL.value, Level.PROVINCIAL.value, Level.MUNICIPAL.value, Level.ENTERPRISE.value]
 
 
 def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang: str = "zh") -> gr.Blocks:
@@ -121,8 +122,8 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                                         interactive=False, wrap=True, elem_id="yk-rt-table")
                 report = gr.Markdown(_report(service, lang), label=t["report"], elem_id="yk-report")
                 plots = _report_plots(service)
-                gr.Gallery(plots, label=t["report"], visible=bool(plots), columns=2, height="auto",
-                           elem_id="yk-report-plots")
+                gallery = gr.Gallery(plots, label=t["report"], visible=bool(plots), columns=2, height="auto",
+                                     elem_id="yk-report-plots")
 
         # ------------------------------------------------------------------ chat
 
@@ -132,6 +133,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 yield chat, state, "", gr.update(), gr.update(), gr.update()
                 return
             chat = [*chat, {"role": "user", "content": render.escape_md(message)}]
+            yield chat, state, "", gr.update(), gr.update(), gr.update()  # the question shows at once
             history = [Turn(role, text) for q, a in state for role, text in (("user", q), ("assistant", a.answer))]
             try:
                 filters = _filters(lv, dv, pv)
@@ -160,25 +162,28 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             for i in range(1, len(lines) + 1):
                 chat[-1] = {"role": "assistant", "content": "\n".join(lines[:i])}
                 yield chat, state, "", gr.update(), gr.update(), gr.update()
-            choices = render.citation_choices(answer)
+            choices = render.citation_choices(answer, turn)
             first = _show_citation(service, answer, 1, lang_now) if answer.citations else ("", "")
             yield (chat, state, "", gr.update(choices=choices, value=choices[0][1] if choices else None),
                    first[0], first[1])
 
         outs = [chatbot, answers, question, cite_pick, panel, ref]
         ins = [question, chatbot, answers, levels, docs, parks, use_llm, ui_lang]
-        send.click(respond, ins, outs, api_visibility="private")
-        question.submit(respond, ins, outs, api_visibility="private")
+        # One event for the button and Enter; "once" ignores a second submit while answering.
+        gr.on([send.click, question.submit], respond, ins, outs, trigger_mode="once", api_visibility="private")
 
         def clear_chat():
             return [], [], gr.update(choices=[], value=None), "", ""
 
         clear.click(clear_chat, None, [chatbot, answers, cite_pick, panel, ref], api_visibility="private")
 
-        def pick(n, state, lang_now):
-            if not state or n is None:
+        def pick(value, state, lang_now):
+            """A citation chosen in the side list; its value names its turn, which may be an earlier one."""
+            try:
+                turn, n = (int(x) for x in value.split("-"))
+                return _show_citation(service, state[turn][1], n, lang_now)
+            except (ValueError, IndexError, AttributeError, TypeError):
                 return gr.update(), gr.update()
-            return _show_citation(service, state[-1][1], int(n), lang_now)
 
         cite_pick.input(pick, [cite_pick, answers, ui_lang], [panel, ref], api_visibility="private")
 
@@ -189,9 +194,9 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 answer = state[turn][1]
             except (ValueError, IndexError, AttributeError):
                 return gr.update(), gr.update(), gr.update()
-            choices = render.citation_choices(answer)
+            choices = render.citation_choices(answer, turn)
             html, reference = _show_citation(service, answer, n, lang_now)
-            return gr.update(choices=choices, value=n), html, reference
+            return gr.update(choices=choices, value=f"{turn}-{n}"), html, reference
 
         bridge.change(clicked, [bridge, answers, ui_lang], [cite_pick, panel, ref], api_visibility="private")
 
@@ -201,7 +206,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             try:
                 feedback.record(state[-1][1], rating, text or "")
             except (OSError, InputError) as exc:
-                return f"⚠ {friendly(exc) if isinstance(exc, InputError) else exc}", text
+                return f"⚠ {render.escape_md(friendly(exc) if isinstance(exc, InputError) else str(exc))}", text
             return LABELS[lang_now]["thanks"], ""
 
         up.click(lambda c, s, lg: rate("up", c, s, lg), [comment, answers, ui_lang], [feedback_msg, comment],
@@ -229,8 +234,8 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             except Exception as exc:
                 return _error_html(exc)
 
-        lookup_btn.click(lookup, [lookup_q, levels, docs, parks, ui_lang], lookup_out, api_visibility="private")
-        lookup_q.submit(lookup, [lookup_q, levels, docs, parks, ui_lang], lookup_out, api_visibility="private")
+        gr.on([lookup_btn.click, lookup_q.submit], lookup, [lookup_q, levels, docs, parks, ui_lang], lookup_out,
+              api_visibility="private")
 
         def load_outline(title):
             if not title:
@@ -259,17 +264,15 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             try:
                 return render.ranking_rows(service.explain(query, _filters(lv, dv, pv), top_k=service.settings.top_k))
             except Exception as exc:
-                gr.Warning(friendly(exc))
+                gr.Warning(html.escape(friendly(exc)))
                 return []
 
-        rt_btn.click(rank, [rt_q, levels, docs, parks], rt_table, api_visibility="private")
-        rt_q.submit(rank, [rt_q, levels, docs, parks], rt_table, api_visibility="private")
+        gr.on([rt_btn.click, rt_q.submit], rank, [rt_q, levels, docs, parks], rt_table, api_visibility="private")
 
         # ------------------------------------------------------------------ index, language
 
         def build():
-            if not service.build_state.running:
-                service.build_in_background()
+            service.build_in_background()  # does nothing while a build runs
             return gr.update(visible=False), gr.Timer(active=True)
 
         def poll(lang_now):
@@ -283,6 +286,14 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
         timer = gr.Timer(1.0, active=service.build_state.running)
         build_btn.click(build, None, [build_btn, timer], api_visibility="private")
         timer.tick(poll, ui_lang, [status, docs, outline_doc, build_btn, timer], api_visibility="private")
+
+        def refresh(lang_now):
+            """On each page load: the index state, documents and newest report as they are now."""
+            plots = _report_plots(service)
+            return (*poll(lang_now), _report(service, lang_now), gr.update(value=plots, visible=bool(plots)))
+
+        app.load(refresh, ui_lang, [status, docs, outline_doc, build_btn, timer, report, gallery],
+                 api_visibility="private")
 
         def switch(choice):
             lg = "zh" if choice == "中文" else "en"
@@ -316,6 +327,8 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                    parks: list[str] | None = None) -> dict:
             """Ranked clauses as `search --json` gives them."""
             with _api_errors():
+                if not 1 <= int(top_k) <= 100:
+                    raise InputError(f"top_k must be between 1 and 100, not {top_k}")
                 return service.search(query, _filters(levels, docs, parks), top_k=int(top_k)).to_json()
 
         gr.api(ask, api_name="ask")
@@ -406,8 +419,6 @@ def _status(service: PolicyService, lang: str) -> str:
 
 
 def _error_html(exc: Exception) -> str:
-    import html
-
     return f'<div class="yk-error">⚠ {html.escape(friendly(exc))}</div>'
 
 
@@ -427,7 +438,7 @@ def _report(service: PolicyService, lang: str) -> str:
     except OSError:
         return LABELS[lang]["no_report"]
     # The plots are shown in the gallery below; their Markdown links are relative to the folder.
-    return f"**{folder}**\n\n" + re.sub(r"!\[[^\]]*\]\([^)]*\.png\)", "", text)
+    return f"**{render.escape_md(str(folder))}**\n\n" + re.sub(r"!\[[^\]]*\]\([^)]*\.png\)", "", text)
 
 
 def _report_plots(service: PolicyService) -> list[str]:

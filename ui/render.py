@@ -30,7 +30,8 @@ LABELS = {
         "report": "最新评测报告", "no_report": "尚无评测报告：运行 `python -m assistant eval --report reports/latest`。",
         "abstained": "未找到依据", "searched_as": "检索为", "related": "可能相关的条款",
         "thanks": "已记录反馈，谢谢。", "no_answer": "请先提问。",
-        "level_names": {"national": "国家", "provincial": "省级", "municipal": "市级", "unspecified": "未注明"},
+        "level_names": {"national": "国家", "provincial": "省级", "municipal": "市级", "enterprise": "企业",
+                        "unspecified": "未注明"},
     },
     "en": {
         "title": "Yingkou Fine-Chemical Policy Assistant",
@@ -48,7 +49,7 @@ LABELS = {
         "abstained": "Not covered", "searched_as": "Searched as", "related": "Possibly related clauses",
         "thanks": "Feedback recorded, thank you.", "no_answer": "Ask a question first.",
         "level_names": {"national": "national", "provincial": "provincial", "municipal": "municipal",
-                        "unspecified": "unspecified"},
+                        "enterprise": "enterprise", "unspecified": "unspecified"},
     },
 }
 
@@ -74,11 +75,13 @@ def answer_markdown(answer: Answer, turn: int, lang: str) -> str:
     t = LABELS[lang]
     lines = []
     if answer.abstained:
-        lines.append(f"**⚠ {t['abstained']}**")
+        lines.append(f"**⚠ {t['abstained']}**\n")
     body = "\n".join(escape_md(line) for line in answer.answer.splitlines())
     # The markers were escaped as \[n\]; make each a link the page's script catches.
     body = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#cite-{turn}-{m.group(1)})", body)
     body = body.replace("\n", "  \n")
+    if answer.abstained:  # set apart as a quote: not an answer
+        body = "> " + body.replace("  \n", "  \n> ")
     lines.append(body)
     if answer.condensed_query and answer.condensed_query != answer.question:
         lines.append(f"\n*{t['searched_as']}: {escape_md(answer.condensed_query)}*")
@@ -87,10 +90,11 @@ def answer_markdown(answer: Answer, turn: int, lang: str) -> str:
     return "\n".join(lines)
 
 
-def citation_choices(answer: Answer | None) -> list[tuple[str, int]]:
+def citation_choices(answer: Answer | None, turn: int) -> list[tuple[str, str]]:
+    """The side panel's list of one turn's citations; each value names its turn and number."""
     if answer is None:
         return []
-    return [(f"[{c.n}] 《{c.doc_title}》 {' › '.join(c.heading_path)}", c.n) for c in answer.citations]
+    return [(f"[{c.n}] 《{c.doc_title}》 {' › '.join(c.heading_path)}", f"{turn}-{c.n}") for c in answer.citations]
 
 
 def breadcrumb(title: str, heading_path: Sequence[str]) -> str:
@@ -130,9 +134,14 @@ def reference(citation: Citation, doc: IndexedDocument) -> str:
 
 
 def related_html(hits: Iterable[Hit], lang: str) -> str:
-    items = "".join(f"<li>{_e(breadcrumb(h.doc_title, h.heading_path))}<br><small>{_e(h.text[:120])}…</small></li>"
-                    for h in hits)
+    # One line of HTML: a blank line inside it would end the HTML block in the chat's Markdown.
+    items = "".join(f"<li>{_e(breadcrumb(h.doc_title, h.heading_path))}<br><small>{_e(_one_line(h.text)[:120])}…"
+                    f"</small></li>" for h in hits)
     return f'<div class="yk-related"><b>{LABELS[lang]["related"]}</b><ul>{items}</ul></div>' if items else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def filters_caption(filters: SearchFilters, lang: str) -> str:

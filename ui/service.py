@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import SearchMode, Settings
@@ -74,11 +74,14 @@ class PolicyService:
     def build(self) -> None:
         """Index corpus/ (and remembered folders), then open the index; `build_state` follows
         the progress for the page. An ingest that fails leaves any previous index as it was."""
+        if self.build_state.claim():
+            self._build()
+
+    def _build(self) -> None:
         from indexing.embedding import make_embedder
         from indexing.pipeline import ingest
 
         state = self.build_state
-        state.start()
         try:
             self._embedder = self._embedder or make_embedder(self.settings)
             report = ingest(self.settings, self._embedder, [], progress=state.advance)
@@ -92,16 +95,19 @@ class PolicyService:
             if not isinstance(exc, AssistantError):
                 raise
 
-    def build_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.build, name="index-build", daemon=True)
-        thread.start()
-        return thread
+    def build_in_background(self) -> bool:
+        """Start a build unless one runs; the state says "running" before this returns, so a
+        page drawn right after shows the progress."""
+        if not self.build_state.claim():
+            return False
+        threading.Thread(target=self._build, name="index-build", daemon=True).start()
+        return True
 
     def close(self) -> None:
         with self._lock:
             if self._retriever is not None:
                 self._retriever.close()
-            self._retriever = self._answerer = None
+            self._retriever = self._answerer = self._llm = None
 
     def _need(self):
         if self._retriever is None:
@@ -166,8 +172,9 @@ class PolicyService:
     def documents(self) -> list[IndexedDocument]:
         with self._lock:
             docs = self._need().index.meta.documents.values()
-        order = {Level.NATIONAL.value: 0, Level.PROVINCIAL.value: 1, Level.MUNICIPAL.value: 2}
-        return sorted(docs, key=lambda d: (order.get(d.level, 3), d.title))
+        order = {Level.NATIONAL.value: 0, Level.PROVINCIAL.value: 1, Level.MUNICIPAL.value: 2,
+                 Level.ENTERPRISE.value: 3}
+        return sorted(docs, key=lambda d: (order.get(d.level, 4), d.title))
 
     def document(self, title: str) -> IndexedDocument:
         with self._lock:
@@ -238,9 +245,15 @@ class BuildState:
     total: int = 0
     message: str = ""
     error: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def start(self) -> None:
-        self.running, self.done, self.total, self.message, self.error = True, 0, 0, "", ""
+    def claim(self) -> bool:
+        """Mark a build as started; False when one already runs (two pages pressed Build)."""
+        with self._lock:
+            if self.running:
+                return False
+            self.running, self.done, self.total, self.message, self.error = True, 0, 0, "", ""
+            return True
 
     def advance(self, done: int, total: int) -> None:
         self.done, self.total = done, total

@@ -1,0 +1,139 @@
+"""Text out of .docx, born-digital .pdf and .html saved from government sites.
+
+Each reader returns plain text with one paragraph a line, the shape the structure parser
+expects of a .txt: headings such as 一、 or 第三条 start their own lines. What cannot be read
+is an InputError that says why (encrypted, scanned, corrupt), so a batch reports it and goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from assistant.errors import InputError
+
+# A line of a PDF page that ends without closing punctuation continues on the next line,
+# unless the next line starts a heading, an item or an article.
+_CLOSES = "。；：！？”）」』】…"
+_STARTS_BLOCK = re.compile(r"^\s*(第[一二三四五六七八九十百零〇\d]+[章节条]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|"
+                           r"\d+[.、．]|——|[#＃]|图\s*\d)")
+MIN_CHARS_PER_PAGE = 20  # less than this per page on average: no text layer (a scan)
+
+
+def docx_text(data: bytes, path: str) -> str:
+    try:
+        import docx
+    except ImportError:  # pragma: no cover - a core dependency
+        raise InputError(f"{path}: reading .docx needs python-docx (pip install python-docx)") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .docx ({type(exc).__name__}: {exc}); re-save it from Word") from None
+    except Exception as exc:  # python-docx raises its own types for broken parts
+        raise InputError(f"{path}: not a readable .docx ({type(exc).__name__}); re-save it from Word") from None
+    lines = [p.text.strip() for p in document.paragraphs]
+    for table in document.tables:  # tables after the body text, a row a line
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells]
+            lines.append("\t".join(dict.fromkeys(c for c in cells if c)))  # merged cells repeat
+    return "\n".join(line for line in lines if line)
+
+
+def pdf_text(data: bytes, path: str) -> str:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:  # pragma: no cover - a core dependency
+        raise InputError(f"{path}: reading .pdf needs pypdf (pip install pypdf)") from None
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise InputError(f"{path}: the PDF is encrypted; save an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(f"{path}: not a readable PDF ({type(exc).__name__}: {exc})") from None
+    chars = sum(len(re.sub(r"\s", "", p)) for p in pages)
+    if not pages or chars < MIN_CHARS_PER_PAGE * len(pages):
+        raise InputError(f"{path}: the PDF has no text layer (a scanned document?); OCR it or give the text")
+    return "\n".join(_unwrap(p) for p in pages)
+
+
+def _unwrap(page: str) -> str:
+    """Join the lines a PDF broke for width back into paragraphs."""
+    out: list[str] = []
+    for raw in page.splitlines():
+        line = raw.strip()
+        if not line or re.fullmatch(r"[-—\s]*\d+[-—\s]*", line):  # blank lines and page numbers
+            continue
+        if out and not out[-1].endswith(tuple(_CLOSES)) and not _STARTS_BLOCK.match(line) \
+                and not _is_heading(out[-1]):
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _is_heading(line: str) -> bool:
+    return bool(_STARTS_BLOCK.match(line)) and len(line) <= 40 and not line.endswith(tuple(_CLOSES))
+
+
+# Containers that government sites put the article body in.
+_BODY_HINTS = re.compile(r"(^|[-_ ])(content|article|zoom|TRS_Editor|main|detail|text|con|zw|bt_content)"
+                         r"([-_ ]|$)", re.I)
+_DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "iframe", "button", "select")
+
+
+def html_text(raw: str, path: str) -> tuple[str, str]:
+    """(title, body text) of a page saved from a government site: the article, not the menus."""
+    try:
+        from bs4 import BeautifulSoup
+    except ImportError:  # pragma: no cover - a core dependency
+        raise InputError(f"{path}: reading .html needs beautifulsoup4 (pip install beautifulsoup4)") from None
+    soup = BeautifulSoup(raw, "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    for tag in soup(_DROP):
+        tag.decompose()
+    body = _article(soup)
+    if body is None:
+        raise InputError(f"{path}: no text in the page")
+    for br in body.find_all("br"):
+        br.replace_with("\n")
+    blocks = body.find_all(["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "div"])
+    lines = []
+    for block in blocks:
+        if block.find(["p", "div", "li", "tr"]):  # a container: its children speak for it
+            continue
+        text = re.sub(r"[ \t\u3000\xa0]+", " ", block.get_text(" " if block.name == "tr" else "", strip=False))
+        lines += [t.strip() for t in text.split("\n") if t.strip()]
+    if not lines:
+        lines = [t.strip() for t in body.get_text("\n").split("\n") if t.strip()]
+    h1 = body.find(["h1", "h2"])
+    heading = h1.get_text(strip=True) if h1 else ""
+    text = "\n".join(lines)
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise InputError(f"{path}: the page has no Chinese text in its body")
+    return heading or _site_title(title), text
+
+
+def _article(soup):
+    """The element holding the article: a container named like one, else the one with the most
+    text in paragraphs."""
+    candidates = [el for el in soup.find_all(["div", "article", "section", "td"])
+                  if _BODY_HINTS.search(" ".join([el.get("id") or "", *(el.get("class") or [])]))]
+    candidates = [el for el in candidates if len(el.get_text(strip=True)) >= 50] or \
+        soup.find_all(["article", "main"]) or [soup.body or soup]
+    sizes = {id(el): len(el.get_text(strip=True)) for el in candidates}
+    most = max(sizes.values(), default=0)
+    if not most:
+        return None
+    # The innermost container that still holds most of the text: the article without the
+    # "related links" column that an outer wrapper also holds.
+    return min((el for el in candidates if sizes[id(el)] >= 0.6 * most), key=lambda el: sizes[id(el)])
+
+
+def _site_title(title: str) -> str:
+    """'关于…的通知_营口市人民政府' → '关于…的通知'."""
+    return re.split(r"[_|｜-]\s*[^_|｜-]*(政府|网|门户|部|厅|局)[^_|｜-]*$", title)[0].strip()
