@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.config import SearchMode
 from assistant.conversation import Turn, condense
 from assistant.query import AnalyzedQuery, Expansion, question_language
 from assistant.retrieval import Retriever, clean_query
 from assistant.slots import asked_slots
-from assistant.types import Answer, Citation, Hit, SearchFilters
+from assistant.types import Answer, Citation, Hit, Level, SearchFilters
 from indexing.chunking import sentence_spans
 from indexing.tokenizer import curated_terms_of
 
@@ -34,6 +34,10 @@ _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|列出|清单|\bwhich\b|\b
 # Pieces of question words that jieba leaves as tokens ("多大比例" → 多, 大): rare in the texts, so
 # their idf is high, but they say nothing of what the question is about.
 _QUESTION_FORMS = frozenset("多 大 少 几 哪 谁 吗 呢 啥 里 占 多大 多长 多久 多高 几个 哪个 哪家 哪些 哪里 哪儿 怎样 如何".split())
+# Questions about companies also get the enterprise cards of the companies they match.
+_COMPANY_Q = re.compile(r"企业|公司|厂家|厂商|龙头|谁(生产|做|在做)|\b(compan(y|ies)|firms?|producers?|manufacturers?|"
+                        r"suppliers?|makers?|who (makes|produces|manufactures|supplies))\b", re.I)
+COMPANY_CARDS = 3
 _PLACE_Q = re.compile(r"哪里|哪儿|在哪|哪个园区|哪个区|哪个地方|什么地方|\bwhere\b|\bwhich (park|zone|area|district)",
                       re.I)
 
@@ -169,7 +173,23 @@ class ExtractiveAnswerer:
         if not ev.citations:
             return self.abstain(ev)
         return Answer(ev.question, self._compose(ev.query, ev.lang, ev.citations, ev.expansions), False,
-                      ev.citations, _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence)
+                      ev.citations, _ms(ev.started), ev.query, notes=ev.notes, confidence=ev.confidence,
+                      companies=self.companies(ev.query, filters))
+
+    def companies(self, query: str, filters: SearchFilters | None = None) -> tuple[Hit, ...]:
+        """Enterprise cards for a question about companies ("哪些企业生产抗氧剂？", "Who makes
+        polyester film?"); none when the question is not about companies or no cards are indexed."""
+        docs = self.retriever.index.meta.documents.values()
+        if not _COMPANY_Q.search(query) or not any(d.level == Level.ENTERPRISE.value for d in docs):
+            return ()
+        if filters and filters.levels and Level.ENTERPRISE not in filters.levels:
+            return ()  # the user narrowed the search to policy texts
+        cards = replace(filters or SearchFilters(), levels=(Level.ENTERPRISE,), doc_titles=())
+        hits = self.retriever.search(query, top_k=COMPANY_CARDS * 3, filters=cards).hits
+        best: dict[str, Hit] = {}
+        for h in hits:  # one card (its best section) per company
+            best.setdefault(h.doc_title, h)
+        return tuple(best.values())[:COMPANY_CARDS]
 
     def abstain(self, ev: "Evidence", notes: Sequence[str] = ()) -> Answer:
         related = ev.hits[:3]

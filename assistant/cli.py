@@ -125,6 +125,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print()
     for c in answer.citations:
         print(f"[{c.n}] 《{c.doc_title}》 {' › '.join(c.heading_path)}")
+    if answer.companies:
+        print("\ncompanies (enterprise cards):")
+        for h in answer.companies:
+            print(f"- {h.doc_title.removeprefix('企业档案：')}: {h.text.splitlines()[0][:120]}")
     for note in answer.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -11,12 +11,14 @@ from assistant.config import SearchMode, Settings
 from assistant.errors import InputError
 from assistant.query import AnalyzedQuery, QueryAnalyzer, question_language
 from assistant.rerank import CrossEncoderReranker
-from assistant.types import Hit, SearchFilters, SearchResult
+from assistant.types import Hit, Level, SearchFilters, SearchResult
 from indexing import bm25
 from indexing.embedding import Embedder, make_embedder
 from indexing.index import OpenIndex, open_index
 from indexing.parks import park_names
 from indexing.store import ScoredChunk
+
+POLICY_LEVELS = tuple(lv for lv in Level if lv is not Level.ENTERPRISE)
 
 
 def clean_query(query: str, max_chars: int) -> str:
@@ -63,6 +65,11 @@ class Retriever:
         mode = SearchMode(mode or s.mode)
         filters = filters or SearchFilters()
         self._check_filters(filters)
+        if not filters.levels:
+            # Enterprise cards restate the plan's sentences: searched only when asked for (the
+            # enterprise level, or `ask` on a question about companies), so that they do not
+            # crowd the plan's own clauses out of an ordinary answer.
+            filters = replace(filters, levels=POLICY_LEVELS)
         analysis = analysis if analysis is not None and analysis.text == text else self.analyze(text)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(analysis.sparse_text))
         dense = None

@@ -196,6 +196,7 @@ class Answer:
     related: tuple[Hit, ...] = ()  # nearest clauses, shown when the assistant abstains
     notes: tuple[str, ...] = ()  # e.g. "the LLM timed out; extractive answer shown"
     confidence: float = 0.0
+    companies: tuple[Hit, ...] = ()  # enterprise cards, for questions about companies
 
     def to_json(self) -> dict:
         return {
@@ -208,4 +209,5 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "related": [h.to_json() for h in self.related],
             "notes": list(self.notes),
+            "companies": [h.to_json() for h in self.companies],
         }

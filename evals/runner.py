@@ -2,8 +2,8 @@
 
 Relevance is binary: a chunk is relevant to a question when it contains one of its evidence
 quotes. The relevant set of a question is every indexed chunk that does (several when a
-quote falls in overlapping windows or is stated in two documents), which is what recall and
-nDCG are measured against.
+quote falls in overlapping windows or is stated in two documents) — of the question's `doc`,
+when it names one — which is what recall and nDCG are measured against.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ def evaluate(retriever: Retriever, questions: list[GoldQuestion], source: str = 
     results = []
     for q in (q for q in questions if q.answerable):
         found = retriever.search(q.query, top_k=DEPTH)
-        relevant_ids = frozenset(cid for cid, text, _ in chunks if q.is_relevant(text))
+        # Scoped to the named document when the question names one: the enterprise cards quote
+        # the plan, and their copies must not count as chunks a plain search should find.
+        relevant_ids = frozenset(cid for cid, text, title in chunks
+                                 if q.is_relevant(text) and (not q.doc or title == q.doc))
         ranked = [h.chunk_id in relevant_ids for h in found.hits]
         results.append(QuestionResult(
             question=q,

@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.errors import InputError
 from assistant.types import Document, DocumentMeta, Level
 from indexing import formats
+from indexing.enterprises import PROFILES_FILE, profile_documents
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -210,7 +211,10 @@ def load_corpus(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
 
     for root, path in discover(paths):
         try:
-            docs.append(load_document(path, fields_for(path, root)))
+            if path.name == PROFILES_FILE:
+                docs.extend(profile_documents(path))
+            else:
+                docs.append(load_document(path, fields_for(path, root)))
         except InputError as exc:
             skipped.append(SkippedFile(str(path), str(exc)))
         except OSError as exc:  # unreadable: permissions, a vanished file

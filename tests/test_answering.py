@@ -88,3 +88,25 @@ def test_ask_cli_json_contract(mini_settings, e5, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["condensed_query"] == "抗氧剂重点发展哪些产品？"
     assert main(["ask", "x", "--history", "[{", "--index", index]) == 2
     assert "history" in capsys.readouterr().err
+
+
+def test_company_questions_bring_company_cards_and_others_do_not(mini_settings, e5):
+    from assistant.types import Level, SearchFilters
+
+    (mini_settings.corpus_dir / "enterprises.toml").write_text(
+        '[[enterprise]]\nname = "滨海向阳科化集团"\n[[enterprise.fact]]\nfield = "product"\nvalue = "聚烯烃催化剂"\n'
+        'quote = "以滨海向阳科化集团为龙头，研发、生产聚烯烃催化剂"\n', encoding="utf-8")
+    ingest(mini_settings, e5)
+    with Retriever(mini_settings, e5) as r:
+        a = ExtractiveAnswerer(r)
+        plain = a.answer("排污许可证有效期是多久？")
+        assert not plain.companies
+        assert all(not c.doc_title.startswith("企业档案") for c in plain.citations)
+        hits = r.search("聚烯烃催化剂", top_k=10).hits  # the card restates the plan: not in plain search
+        assert hits and all(h.level != "enterprise" for h in hits)
+        company = a.answer("哪些企业生产聚烯烃催化剂？")
+        assert [h.doc_title for h in company.companies] == ["企业档案：滨海向阳科化集团"]
+        assert "聚烯烃催化剂" in company.companies[0].text
+        cards = r.search("聚烯烃催化剂", filters=SearchFilters(levels=(Level.ENTERPRISE,))).hits
+        assert {h.doc_title for h in cards} == {"企业档案：滨海向阳科化集团"}
+        assert not a.answer("哪些企业生产聚烯烃催化剂？", filters=SearchFilters(levels=(Level.MUNICIPAL,))).companies

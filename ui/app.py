@@ -156,6 +156,8 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             text = render.answer_markdown(answer, turn, lang_now)
             if answer.abstained and answer.related:
                 text += "\n\n" + render.related_html(answer.related, lang_now)
+            if answer.companies:
+                text += "\n\n" + render.companies_markdown(answer.companies, lang_now)
             # Stream the answer line by line: the lead first, then each supporting point.
             lines = text.split("\n")
             chat.append({"role": "assistant", "content": ""})

@@ -133,6 +133,21 @@ def reference(citation: Citation, doc: IndexedDocument) -> str:
             + f"：“{citation.quote}”")
 
 
+def companies_markdown(hits: Sequence[Hit], lang: str) -> str:
+    """Company cards under an answer: the company, and the facts of its best-matching section,
+    each of which quotes the plan."""
+    if not hits:
+        return ""
+    head = "**相关企业档案**" if lang == "zh" else "**Companies (profiles drawn from the plan)**"
+    lines = [head]
+    for h in hits:
+        name = h.doc_title.removeprefix("企业档案：")
+        section = " › ".join(h.heading_path)
+        facts = [ln.split("。依据", 1)[0].split("：", 1)[-1] for ln in h.text.splitlines() if "。依据" in ln]
+        lines.append(f"- **{escape_md(name)}** · {escape_md(section)}: {escape_md('；'.join(dict.fromkeys(facts))[:160])}")
+    return "\n".join(lines)
+
+
 def related_html(hits: Iterable[Hit], lang: str) -> str:
     # One line of HTML: a blank line inside it would end the HTML block in the chat's Markdown.
     items = "".join(f"<li>{_e(breadcrumb(h.doc_title, h.heading_path))}<br><small>{_e(_one_line(h.text)[:120])}…"
@@ -204,6 +219,8 @@ def conversation_markdown(turns: Sequence[tuple[str, Answer]], lang: str) -> str
         if answer.related:
             out.append(f"{t['related']}:")
             out += [f"- {breadcrumb(h.doc_title, h.heading_path)}" for h in answer.related]
+        if answer.companies:
+            out += ["", companies_markdown(answer.companies, lang)]
         out.append("")
     return "\n".join(out)
 
