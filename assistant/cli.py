@@ -182,11 +182,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
     docs = sorted(read_meta(gen).documents.values(), key=lambda d: (d.level, d.title))
     if args.json:
         _print_json({"documents": [{"title": d.title, "level": d.level, "issuer": d.issuer, "date": d.date,
+                                    "doc_number": d.doc_number, "effective": d.effective,
                                     "doc_type": d.doc_type, "path": d.path, "chunks": len(d.chunk_ids)}
                                    for d in docs]})
         return 0
     for d in docs:
-        facts = " · ".join(x for x in (d.level, d.issuer, d.date, d.doc_type) if x)
+        facts = " · ".join(x for x in (d.level, d.issuer, d.doc_number, d.date, d.doc_type) if x)
         print(f"{len(d.chunk_ids):>5}  《{d.title}》  {facts}")
     print(f"{len(docs)} documents, {sum(len(d.chunk_ids) for d in docs)} chunks in {settings.index_dir}",
           file=sys.stderr)

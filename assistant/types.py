@@ -41,6 +41,8 @@ class DocumentMeta:
     date: str = ""
     doc_type: str = ""
     source: str = ""
+    doc_number: str = ""  # 发文字号, e.g. 工信部联原〔2022〕34号
+    effective: str = ""  # the date it takes effect, when it says
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class IndexedDocument:
     source: str
     chunk_ids: tuple[str, ...]
     payload_hash: str = ""
+    doc_number: str = ""
+    effective: str = ""
 
 
 @dataclass(frozen=True)

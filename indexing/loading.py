@@ -18,6 +18,7 @@ from assistant.errors import InputError
 from assistant.types import Document, DocumentMeta, Level
 from indexing import formats
 from indexing.enterprises import PROFILES_FILE, profile_documents
+from indexing.metadata import read_metadata
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -92,7 +93,7 @@ def read_source(path: Path) -> tuple[str, str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
-    return text, title or _markdown_title(text)
+    return text, title or _markdown_title(text) or _text_title(text)
 
 
 def _decode_html(data: bytes, path: str) -> str:
@@ -109,6 +110,16 @@ def _decode_html(data: bytes, path: str) -> str:
 def _markdown_title(text: str) -> str:
     m = re.match(r"\s*#(?!#)\s*(.+)", text)
     return m.group(1).strip() if m else ""
+
+
+_TITLE_LINE = re.compile(r"^[\u4e00-\u9fff（）()《》〈〉“”、\d]{6,60}$")
+_TITLE_WORDS = re.compile(r"关于|(办法|规定|条例|法|标准|规划|通知|意见|方案|决定|细则|指南|目录|公告|批复)(（[^）]*）)?$")
+
+
+def _text_title(text: str) -> str:
+    """A plain text's first line when it reads as a document title (关于…的通知, …管理办法)."""
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return first if _TITLE_LINE.match(first) and _TITLE_WORDS.search(first) else ""
 
 
 def _doc_type_from_title(title: str) -> str:
@@ -163,13 +174,18 @@ def load_document(path: Path, fields: dict[str, str] | None = None) -> Document:
         level = Level.parse(fields.get("level"))
     except ValueError as exc:
         raise InputError(f"{path}: {exc}") from None
+    read = read_metadata(text, title)  # what the text says of itself; the manifest wins
+    if level is Level.UNSPECIFIED and read.get("level"):
+        level = Level(read["level"])
     meta = DocumentMeta(
         title=title,
         level=level,
-        issuer=fields.get("issuer", ""),
-        date=fields.get("date", ""),
+        issuer=fields.get("issuer") or read.get("issuer", ""),
+        date=fields.get("date") or read.get("date", ""),
         doc_type=fields.get("doc_type") or _doc_type_from_title(title),
         source=fields.get("source", ""),
+        doc_number=fields.get("doc_number") or read.get("doc_number", ""),
+        effective=fields.get("effective") or read.get("effective", ""),
     )
     return Document(meta=meta, text=text, path=str(path))
 

@@ -75,6 +75,8 @@ def chunk_payload(chunk: Chunk) -> dict:
         "date": chunk.doc.date,
         "doc_type": chunk.doc.doc_type,
         "source": chunk.doc.source,
+        "doc_number": chunk.doc.doc_number,
+        "effective": chunk.doc.effective,
         "heading_path": list(chunk.heading_path),
         "text": chunk.text,
         "start": chunk.start,
@@ -257,6 +259,7 @@ def _indexed(doc: Document, chunks: list[Chunk], sources: list[str]) -> IndexedD
     return IndexedDocument(
         title=m.title, path=doc.path, root=root, content_hash=doc.content_hash,
         level=m.level.value, issuer=m.issuer, date=m.date, doc_type=m.doc_type, source=m.source,
+        doc_number=m.doc_number, effective=m.effective,
         chunk_ids=tuple(c.chunk_id for c in chunks),
         # Metadata and offsets are not part of chunk ids: this catches a manifest edit or moved text.
         payload_hash=hashlib.sha256(json.dumps([chunk_payload(c) for c in chunks], ensure_ascii=False,

@@ -108,7 +108,8 @@ def level_name(level: str, lang: str) -> str:
 def clause_html(view: ClauseView, lang: str) -> str:
     """The side panel: where the clause sits, the clause with the quote marked, its neighbours."""
     d = view.doc
-    facts = [level_name(d.level, lang), d.issuer, d.date, d.doc_type]
+    effective = (f"{d.effective} 施行" if lang == "zh" else f"in force {d.effective}") if d.effective else ""
+    facts = [level_name(d.level, lang), d.issuer, d.doc_number, d.date, effective, d.doc_type]
     text = _mark(view.text, [view.quote] if view.quote else [])
     parts = [
         '<div class="yk-clause">',
@@ -127,7 +128,7 @@ def clause_html(view: ClauseView, lang: str) -> str:
 
 def reference(citation: Citation, doc: IndexedDocument) -> str:
     """A citation formatted for a letter or a report."""
-    issued = "，".join(x for x in (doc.issuer, doc.date) if x)
+    issued = "，".join(x for x in (doc.issuer, doc.doc_number, doc.date) if x)
     where = " › ".join(citation.heading_path)
     return (f"《{citation.doc_title}》" + (f"（{issued}）" if issued else "") + (f" {where}" if where else "")
             + f"：“{citation.quote}”")

@@ -190,7 +190,8 @@ class PolicyService:
         doc = self.document(title)
         with self._lock:
             text = self._need().index.source_text(title)
-        meta = DocumentMeta(doc.title, Level.parse(doc.level), doc.issuer, doc.date, doc.doc_type, doc.source)
+        meta = DocumentMeta(doc.title, Level.parse(doc.level), doc.issuer, doc.date, doc.doc_type, doc.source,
+                            doc.doc_number, doc.effective)
         return parse_clauses(Document(meta, text, doc.path))
 
     def clause_at(self, title: str, start: int, end: int, quote: str = "") -> ClauseView:
