@@ -82,10 +82,14 @@ def test_missing_index(tmp_path):
 
 def test_unknown_file_type_given_explicitly(cli_index, tmp_path):
     index, env, _ = cli_index
-    bad = tmp_path / "scan.pdf"
-    bad.write_bytes(b"%PDF-1.4")
+    bad = tmp_path / "slides.pptx"
+    bad.write_bytes(b"PK\x03\x04")
     out = run("ingest", str(bad), "--index", str(index), env_extra=env)
-    assert out.returncode == 2 and "unsupported file type .pdf" in out.stderr
+    assert out.returncode == 2 and "unsupported file type .pptx" in out.stderr
+    torn = tmp_path / "scan.pdf"
+    torn.write_bytes(b"%PDF-1.4")
+    out = run("ingest", str(torn), "--index", str(index), env_extra=env)
+    assert out.returncode == 2 and "scan.pdf" in out.stderr and "PDF" in out.stderr
 
 
 def test_bad_setting_names_the_valid_values(cli_index):
