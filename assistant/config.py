@@ -104,11 +104,14 @@ class Settings:
     ui_language: str = "zh"  # the labels' language at start; the page has a switch
     feedback_file: Path = Path("feedback/feedback.jsonl")
     reports_dir: Path = Path("reports")  # the retrieval-test tab shows the newest eval report here
+    # The page's document administration (upload, delete): off while the password is empty.
+    admin_password: str = ""
+    uploads_dir: Path = Path("uploads")  # uploaded files, stored by content hash, with a manifest
 
     def __post_init__(self) -> None:
         for name, enum in (("embedder", EmbedderKind), ("store", StoreKind), ("mode", SearchMode)):
             object.__setattr__(self, name, _choice(enum, getattr(self, name), name))
-        for name in ("index_dir", "corpus_dir", "feedback_file", "reports_dir"):
+        for name in ("index_dir", "corpus_dir", "feedback_file", "reports_dir", "uploads_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         if self.embedder is EmbedderKind.SENTENCE_TRANSFORMERS and not self.model:
             raise InputError(

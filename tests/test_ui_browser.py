@@ -329,3 +329,44 @@ def test_login_when_auth_is_set(browser, mini_settings):
         pg.wait_for_selector("#yk-question textarea", timeout=60_000)
     finally:
         app.close()
+
+
+def test_admin_uploads_and_deletes_a_document(browser, mini_settings, tmp_path):
+    from ui.app import serve
+
+    notice = tmp_path / "仓储通知.txt"
+    notice.write_text("滨海市应急管理局关于加强危险化学品仓储安全的通知\n一、总体要求\n危险化学品仓库应当设置泄漏报警装置。\n",
+                      encoding="utf-8")
+    settings = mini_settings.with_(admin_password="s3cret", uploads_dir=tmp_path / "uploads")
+    port = _free_port()
+    app, service = serve(settings, host="127.0.0.1", port=port, block=False)
+    try:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_function("() => document.querySelector('#yk-status')?.innerText.includes('已索引')",
+                             timeout=120_000)
+        pg.get_by_role("tab", name="文件管理").click()
+        pg.fill("#yk-password input", "wrong")
+        pg.click("#yk-unlock")
+        pg.wait_for_function("() => document.querySelector('#yk-admin-msg').innerText.includes('密码不对')",
+                             timeout=20_000)
+        assert not pg.locator("#yk-upload").is_visible()
+        pg.fill("#yk-password input", "s3cret")
+        pg.click("#yk-unlock")
+        pg.locator("#yk-upload input[type='file']").set_input_files(str(notice))
+        pg.wait_for_timeout(1000)
+        pg.click("#yk-upload-btn")
+        pg.wait_for_function("() => document.querySelector('#yk-admin-msg').innerText.includes('索引已更新')",
+                             timeout=120_000)
+        assert "滨海市应急管理局关于加强危险化学品仓储安全的通知" in pg.inner_text("#yk-admin-msg")
+        assert service.search("泄漏报警装置").hits[0].doc_title.startswith("滨海市应急管理局")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "admin_upload.png"), full_page=True)
+        pg.locator("#yk-uploaded input").click()
+        pg.locator("[role='option']", has_text="仓储安全").first.click()
+        pg.click("#yk-delete")
+        pg.wait_for_function("() => document.querySelector('#yk-admin-msg').innerText.includes('删除')",
+                             timeout=120_000)
+        assert all(not h.doc_title.startswith("滨海市应急管理局") for h in service.search("泄漏报警装置").hits)
+    finally:
+        app.close()

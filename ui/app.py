@@ -20,8 +20,10 @@ import gradio as gr
 from assistant.conversation import Turn
 from assistant.errors import AssistantError, InputError
 from assistant.types import Answer, Level, SearchFilters
+from indexing.loading import SUPPORTED_SUFFIXES
 from indexing.parks import park_names
 from ui import render
+from ui.admin import AdminDesk
 from ui.render import LABELS
 from ui.service import FeedbackLog, PolicyService, friendly
 
@@ -60,6 +62,7 @@ LEVEL_CHOICES = [Level.NATIONAL.value, Level.PROVINCIAL.value, Level.MUNICIPAL.v
 
 def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang: str = "zh") -> gr.Blocks:
     feedback = feedback or FeedbackLog(service.settings.feedback_file)
+    admin = AdminDesk(service)
     t = LABELS[lang]
     with gr.Blocks(title=t["title"], fill_width=True) as app:
         ui_lang = gr.State(lang)
@@ -124,6 +127,31 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 plots = _report_plots(service)
                 gallery = gr.Gallery(plots, label=t["report"], visible=bool(plots), columns=2, height="auto",
                                      elem_id="yk-report-plots")
+
+            with gr.Tab(t["admin"], id="admin"):
+                admin_open = gr.State(False)
+                if not admin.enabled:
+                    gr.Markdown(t["admin_off"])
+                with gr.Row(visible=admin.enabled):
+                    password = gr.Textbox(type="password", label=t["password"], scale=3, elem_id="yk-password")
+                    unlock = gr.Button(t["unlock"], scale=1, elem_id="yk-unlock")
+                admin_msg = gr.Markdown(elem_id="yk-admin-msg")
+                with gr.Column(visible=False) as admin_panel:
+                    up_file = gr.File(label=t["upload"], file_types=list(SUPPORTED_SUFFIXES), type="filepath",
+                                      elem_id="yk-upload")
+                    with gr.Row():
+                        f_title = gr.Textbox(label=t["f_title"], elem_id="yk-f-title")
+                        f_level = gr.Dropdown(_level_choices(lang), value=None, label=t["levels"], elem_id="yk-f-level")
+                        f_issuer = gr.Textbox(label=t["f_issuer"])
+                    with gr.Row():
+                        f_date = gr.Textbox(label=t["f_date"])
+                        f_number = gr.Textbox(label=t["f_number"])
+                        f_doc_type = gr.Textbox(label=t["f_doc_type"])
+                    up_btn = gr.Button(t["upload_btn"], variant="primary", elem_id="yk-upload-btn")
+                    with gr.Row():
+                        uploaded = gr.Dropdown([u.title for u in admin.uploads()], value=None, label=t["uploaded"],
+                                               scale=3, elem_id="yk-uploaded")
+                        del_btn = gr.Button(t["delete"], variant="stop", scale=1, elem_id="yk-delete")
 
         # ------------------------------------------------------------------ chat
 
@@ -270,6 +298,58 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 return []
 
         gr.on([rt_btn.click, rt_q.submit], rank, [rt_q, levels, docs, parks], rt_table, api_visibility="private")
+
+        # ------------------------------------------------------------------ administration
+
+        def enter(pw, lang_now):
+            ok = admin.check_password(pw)
+            return ok, gr.update(visible=ok), "" if ok else LABELS[lang_now]["wrong_password"], ""
+
+        gr.on([unlock.click, password.submit], enter, [password, ui_lang], [admin_open, admin_panel, admin_msg, password],
+              api_visibility="private")
+
+        def changed_index(report, lang_now):
+            titles = _doc_titles(service)
+            return (render.ingest_markdown(report, lang_now), gr.update(choices=[u.title for u in admin.uploads()],
+                                                                        value=None),
+                    gr.update(choices=titles), gr.update(choices=titles), _status(service, lang_now))
+
+        admin_outs = [admin_msg, uploaded, docs, outline_doc, status]
+
+        def do_upload(is_open, path, title, level, issuer, date, number, doc_type, lang_now,
+                      progress=gr.Progress()):  # noqa: B008 - how Gradio hands a handler its progress bar
+            if not is_open or not admin.enabled:  # checked here, not only by hiding the form
+                return (LABELS[lang_now]["wrong_password"], *[gr.update()] * 4)
+            if not path:
+                return (LABELS[lang_now]["upload"], *[gr.update()] * 4)
+            fields = {"title": title, "level": level or "", "issuer": issuer, "date": date, "doc_number": number,
+                      "doc_type": doc_type}
+            service.build_state.listener = lambda done, total: progress((done, total), desc="embedding")
+            try:
+                report = admin.upload(Path(path).name, Path(path).read_bytes(), fields)
+            except Exception as exc:
+                if not isinstance(exc, AssistantError):
+                    log.exception("upload failed")
+                return (f"⚠ {render.escape_md(friendly(exc))}", *[gr.update()] * 4)
+            finally:
+                service.build_state.listener = None
+            return changed_index(report, lang_now)
+
+        up_btn.click(do_upload, [admin_open, up_file, f_title, f_level, f_issuer, f_date, f_number, f_doc_type, ui_lang],
+                     admin_outs, api_visibility="private")
+
+        def do_delete(is_open, title, lang_now):
+            if not is_open or not admin.enabled:
+                return (LABELS[lang_now]["wrong_password"], *[gr.update()] * 4)
+            try:
+                report = admin.delete(title or "")
+            except Exception as exc:
+                if not isinstance(exc, AssistantError):
+                    log.exception("delete failed")
+                return (f"⚠ {render.escape_md(friendly(exc))}", *[gr.update()] * 4)
+            return changed_index(report, lang_now)
+
+        del_btn.click(do_delete, [admin_open, uploaded, ui_lang], admin_outs, api_visibility="private")
 
         # ------------------------------------------------------------------ index, language
 

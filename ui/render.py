@@ -30,6 +30,11 @@ LABELS = {
         "report": "最新评测报告", "no_report": "尚无评测报告：运行 `python -m assistant eval --report reports/latest`。",
         "abstained": "未找到依据", "searched_as": "检索为", "related": "可能相关的条款",
         "thanks": "已记录反馈，谢谢。", "no_answer": "请先提问。",
+        "admin": "文件管理", "password": "管理密码", "unlock": "进入", "wrong_password": "密码不对。",
+        "admin_off": "文件管理未启用：在配置中设置 `admin_password`（或环境变量 `YK_ADMIN_PASSWORD`）。",
+        "upload": "上传文件（.txt .md .docx .pdf .html）", "upload_btn": "上传并索引", "uploaded": "已上传的文件",
+        "delete": "删除并重建索引", "f_title": "标题（留空则从文件读取）", "f_issuer": "发文机关", "f_date": "日期",
+        "f_doc_type": "文件类型", "f_number": "发文字号",
         "level_names": {"national": "国家", "provincial": "省级", "municipal": "市级", "enterprise": "企业",
                         "unspecified": "未注明"},
     },
@@ -48,6 +53,11 @@ LABELS = {
                                                     "`python -m assistant eval --report reports/latest`.",
         "abstained": "Not covered", "searched_as": "Searched as", "related": "Possibly related clauses",
         "thanks": "Feedback recorded, thank you.", "no_answer": "Ask a question first.",
+        "admin": "Documents", "password": "Admin password", "unlock": "Enter", "wrong_password": "Wrong password.",
+        "admin_off": "Document administration is off: set `admin_password` (or YK_ADMIN_PASSWORD).",
+        "upload": "Upload a file (.txt .md .docx .pdf .html)", "upload_btn": "Upload and index",
+        "uploaded": "Uploaded documents", "delete": "Delete and re-index", "f_title": "Title (blank: from the file)",
+        "f_issuer": "Issuer", "f_date": "Date", "f_doc_type": "Document type", "f_number": "Document number",
         "level_names": {"national": "national", "provincial": "provincial", "municipal": "municipal",
                         "enterprise": "enterprise", "unspecified": "unspecified"},
     },
@@ -207,6 +217,22 @@ def ranking_rows(rows: Sequence[RankedHit]) -> list[list]:
     return [[r.hit.rank, r.dense_rank if r.dense_rank is not None else "—",
              r.sparse_rank if r.sparse_rank is not None else "—", round(r.hit.score, 4),
              f"《{r.hit.doc_title}》 {' › '.join(r.hit.heading_path)}", r.hit.text[:80]] for r in rows]
+
+
+def ingest_markdown(report, lang: str) -> str:
+    """What an upload or a deletion did to the index, and what was skipped and why."""
+    zh = lang == "zh"
+    lines = [(f"索引已更新：{report.documents} 份文件，{report.chunks} 个片段（新嵌入 {report.embedded}，"
+              f"沿用 {report.reused}，移除 {report.removed}），用时 {report.seconds:.1f} 秒。") if zh else
+             (f"Index updated: {report.documents} documents, {report.chunks} chunks ({report.embedded} embedded, "
+              f"{report.reused} reused, {report.removed} removed) in {report.seconds:.1f} s.")]
+    for label, titles in ((("新增", "added"), report.added), (("更新", "changed"), report.changed),
+                          (("删除", "removed"), report.deleted)):
+        if titles:
+            lines.append(f"- {label[0] if zh else label[1]}: {escape_md('、'.join(titles))}")
+    for s in report.skipped:
+        lines.append(f"- ⚠ {escape_md(s.reason)}")
+    return "\n".join(lines)
 
 
 def conversation_markdown(turns: Sequence[tuple[str, Answer]], lang: str) -> str:

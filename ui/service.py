@@ -9,6 +9,7 @@ sessions queue for a fraction of a second rather than risk a corrupted state.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,8 @@ from assistant.conversation import Turn
 from assistant.errors import AssistantError, IndexProblem, InputError
 from assistant.types import Answer, Clause, Document, DocumentMeta, Hit, Level, SearchFilters, SearchResult
 from indexing.index import IndexedDocument
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,35 +76,58 @@ class PolicyService:
 
     def build(self) -> None:
         """Index corpus/ (and remembered folders), then open the index; `build_state` follows
-        the progress for the page. An ingest that fails leaves any previous index as it was."""
+        the progress and holds any error, for the page. A failed ingest leaves the previous
+        index as it was."""
         if self.build_state.claim():
-            self._build()
+            self._build_quietly()
 
-    def _build(self) -> None:
-        from indexing.embedding import make_embedder
-        from indexing.pipeline import ingest
-
-        state = self.build_state
-        try:
-            self._embedder = self._embedder or make_embedder(self.settings)
-            report = ingest(self.settings, self._embedder, [], progress=state.advance)
-            with self._lock:
-                self.close()
-                self.open()
-                self.problem = ""
-            state.finish(f"{report.documents} documents, {report.chunks} chunks in {report.seconds:.0f} s")
-        except Exception as exc:
-            state.fail(friendly(exc))
-            if not isinstance(exc, AssistantError):
-                raise
+    def reindex(self, extra: Sequence[Path] = ()):
+        """Re-index now, adding the folders in `extra` as sources; errors are raised (and kept
+        in `build_state`). Queries wait meanwhile: only new text is embedded, so briefly."""
+        if not self.build_state.claim():
+            raise InputError("an index build is running; try again when it has finished")
+        return self._build(extra)
 
     def build_in_background(self) -> bool:
         """Start a build unless one runs; the state says "running" before this returns, so a
         page drawn right after shows the progress."""
         if not self.build_state.claim():
             return False
-        threading.Thread(target=self._build, name="index-build", daemon=True).start()
+        threading.Thread(target=self._build_quietly, name="index-build", daemon=True).start()
         return True
+
+    def _build_quietly(self) -> None:
+        try:
+            self._build(())
+        except AssistantError:
+            pass  # in build_state.error, for the page
+
+    def _build(self, extra: Sequence[Path]):
+        from indexing.embedding import make_embedder
+        from indexing.pipeline import ingest
+
+        state = self.build_state
+        try:
+            self._embedder = self._embedder or make_embedder(self.settings)
+            with self._lock:
+                # The embedded engine lets one handle open a shard, and the ingest reads the
+                # current one to carry its vectors over: close ours for the while.
+                self.close()
+                try:
+                    report = ingest(self.settings, self._embedder, list(extra), progress=state.advance)
+                finally:
+                    try:
+                        self.open()
+                        self.problem = ""
+                    except AssistantError as exc:
+                        self.problem = friendly(exc)
+            state.finish(f"{report.documents} documents, {report.chunks} chunks in {report.seconds:.0f} s")
+            return report
+        except Exception as exc:
+            state.fail(friendly(exc))
+            if not isinstance(exc, AssistantError):
+                log.exception("index build failed")
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -256,8 +282,12 @@ class BuildState:
             self.running, self.done, self.total, self.message, self.error = True, 0, 0, "", ""
             return True
 
+    listener: Callable[[int, int], None] | None = field(default=None, repr=False)  # e.g. a page's progress bar
+
     def advance(self, done: int, total: int) -> None:
         self.done, self.total = done, total
+        if self.listener:
+            self.listener(done, total)
 
     def finish(self, message: str) -> None:
         self.running, self.message = False, message
