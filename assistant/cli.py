@@ -136,6 +136,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args, mode=args.mode)
+    if args.eligibility:
+        from assistant.retrieval import Retriever
+        from evals.eligibility import run_eligibility_eval
+
+        with Retriever(settings) as retriever:
+            report = run_eligibility_eval(retriever, Path(args.gold), args.split or "")
+        if args.json:
+            _print_json(report)
+            return 0
+        o = report["overall"]
+        print(f"{o['n']} projects ({report['split']}): verdict accuracy {o['verdict_accuracy']:.3f}, "
+              f"expected clause cited {o['clause_cited']:.3f}; p95 {report['latency_ms']['p95']:.0f} ms")
+        for key, groups in report["by"].items():
+            for value, s in groups.items():
+                print(f"  {key}={value}: n={s['n']} verdict {s['verdict_accuracy']:.3f} clause {s['clause_cited']:.3f}")
+        for r in report["wrong"]:
+            print(f"  ✗ {r['id']}: expected {r['expected']}, got {r['verdict']}"
+                  + ("" if r["clause_cited"] else " (expected clause not cited)"))
+        return 0
     if args.answers:
         from assistant.errors import InputError
         from evals.answers import format_answer_report, run_answer_eval
@@ -167,6 +186,43 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         print(text)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.eligibility import EligibilityChecker, Project
+    from assistant.retrieval import Retriever
+
+    settings = _settings(args)
+    project = Project(args.description, args.product or "", args.process or "", args.capacity or "", args.park or "",
+                      None if args.new is None else args.new == "new", True if args.foreign else None)
+    with Retriever(settings) as retriever:
+        report = EligibilityChecker(retriever).check(project)
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    from assistant.eligibility import format_report
+
+    print(format_report(report))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from assistant.rules import RULES_DIR, check_plan_rules, extract_plan_rules, plan_rules_toml
+    from indexing.loading import load_document
+
+    settings = _settings(args)
+    plan = load_document(settings.corpus_dir / "营口市精细化工产业发展规划.txt",
+                         {"title": "营口市精细化工产业发展规划"})
+    diff = check_plan_rules(plan)
+    if args.update:
+        (RULES_DIR / "plan.toml").write_text(plan_rules_toml(extract_plan_rules(plan)), encoding="utf-8")
+        print(f"{RULES_DIR / 'plan.toml'} {'updated; review the diff below' if diff else 'already up to date'}")
+    if diff:
+        print(diff)
+        return 0 if args.update else 1
+    if not args.update:
+        print("the plan's rules match the corpus")
     return 0
 
 
@@ -255,9 +311,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run each configuration (a mode and/or setting=value, comma-separated, e.g. "
                         "`sparse dense hybrid hybrid,rrf_k=60`) and test each against the first")
     p.add_argument("--report", metavar="DIR", help="also write report.md, report.html, report.json and plots here")
+    p.add_argument("--eligibility", action="store_true",
+                   help="score the eligibility check on a gold set of project descriptions")
+    p.add_argument("--split", choices=("dev", "heldout"), help="with --eligibility: one part of the gold set")
     p.add_argument("--answers", action="store_true",
                    help="score `ask` instead: answered, citation hit, verbatim quotes, abstention")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("check", parents=[common], help="eligibility of a project: verdict, parks, procedures")
+    p.add_argument("description", help="the project in a sentence or two, Chinese or English")
+    p.add_argument("--product")
+    p.add_argument("--process")
+    p.add_argument("--capacity")
+    p.add_argument("--park")
+    p.add_argument("--new", choices=("new", "expansion"), default=None)
+    p.add_argument("--foreign", action="store_true", help="the investor is foreign")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("rules", parents=[common],
+                       help="re-extract the plan's eligibility rules and show the difference (--update writes them)")
+    p.add_argument("--update", action="store_true")
+    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("docs", parents=[common], help="the indexed documents, their metadata and chunk counts")
     p.set_defaults(func=cmd_docs)

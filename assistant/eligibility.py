@@ -1,0 +1,350 @@
+"""Will a project be welcome, where, and what must the investor do? A check on rules drawn from
+the corpus (`assistant.rules`), every finding with the clause it rests on.
+
+The verdict is one of encouraged / permitted / restricted / prohibited / not_covered:
+- prohibited / restricted: the description names something a rule forbids or restricts
+  (产能过剩, 高污染, 两高 …);
+- encouraged: it names a product or chain that one of the plan's `——` items encourages;
+- permitted: a chemical project that no rule singles out, on the plan's general rule that new
+  projects go into certified parks;
+- not_covered: nothing in it touches what the documents speak of.
+Parks are judged by their positioning clauses, procedures come from the national texts, and
+partners from the enterprise profiles. What the documents do not settle is said, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.errors import InputError
+from assistant.query import question_language
+from assistant.retrieval import Retriever, clean_query
+from assistant.rules import Rule, RuleBook, packaged_rules
+from indexing.parks import parks as park_table
+
+VERDICTS = ("encouraged", "permitted", "restricted", "prohibited", "not_covered")
+MIN_TERM_IDF = 2.5  # a description word rarer than this in the corpus can single out an item
+# Words every project description has: they match everything and single out nothing.
+GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企业 公司 工厂 工程 产品 我们 我司 想 能否 可以 能不能 是否 新建 扩建
+改建 年产 万吨 吨 产能 营口 营口市 园区 入园 落户 规模 计划 准备 打算 一个 一座 一家 工艺 装置 技术 发展 生产线 项目建设
+精细化工 新材料 材料 产业 行业 合作 建厂 设厂 合资 独资 外资 外商""".split())
+_CHEMICAL = re.compile(r"化工|化学|化学品|染料|颜料|油墨|香精|香料|电镀|[剂酸碱醇烯烷苯酯胺醚酮树脂塑料纤维膜]|chemical|resin|"
+                       r"polymer|plastic|fib(er|re)|film|catalyst|additive|pesticide|fertili[sz]er|coating|adhesive|"
+                       r"solvent|\bgas(es)?\b|\binks?\b|ester|\bdyes?\b|pigment|paint|plating|methanol|pvc|refin", re.I)
+_FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
+                      r"german|korean|japanese|american|european|singapore", re.I)
+_HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
+_EXPANSION = re.compile(r"扩建|扩产|技改|改扩建|expan", re.I)
+_VAGUE_WORDS = 4  # fewer significant words than this, and no product: ask for the product
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A sentence of the report and the clause it rests on (quote verbatim in `doc`)."""
+
+    text: str
+    rule: Rule
+    quote: str  # the sentence of the rule's text that says it
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citation": {"doc": self.rule.doc, "where": self.rule.where,
+                                                "quote": self.quote, "rule": self.rule.id}}
+
+
+@dataclass(frozen=True)
+class ParkFit:
+    park: str
+    fits: bool | None  # None: the plan does not say
+    finding: Finding | None
+
+    def to_json(self) -> dict:
+        return {"park": self.park, "fits": self.fits, **(self.finding.to_json() if self.finding else {})}
+
+
+@dataclass(frozen=True)
+class EligibilityReport:
+    description: str
+    lang: str
+    verdict: str
+    reasons: tuple[Finding, ...]
+    parks: tuple[ParkFit, ...]
+    procedures: tuple[Finding, ...]
+    partners: tuple[str, ...]
+    not_settled: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    questions: tuple[str, ...]
+    elapsed_ms: float = 0.0
+    matched: tuple[str, ...] = field(default=())  # the description's words that decided it
+
+    def to_json(self) -> dict:
+        return {
+            "description": self.description, "lang": self.lang, "verdict": self.verdict,
+            "reasons": [r.to_json() for r in self.reasons], "parks": [p.to_json() for p in self.parks],
+            "procedures": [p.to_json() for p in self.procedures], "partners": list(self.partners),
+            "not_settled": list(self.not_settled), "assumptions": list(self.assumptions),
+            "questions": list(self.questions), "matched": list(self.matched),
+            "elapsed_ms": round(self.elapsed_ms, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Project:
+    description: str
+    product: str = ""
+    process: str = ""
+    capacity: str = ""
+    park: str = ""
+    new: bool | None = None  # False: an expansion
+    foreign: bool | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(x for x in (self.description, self.product, self.process, self.capacity, self.park) if x)
+
+
+class EligibilityChecker:
+    def __init__(self, retriever: Retriever, rules: RuleBook | None = None,
+                 partners: dict[str, list[str]] | None = None):
+        self.retriever = retriever
+        self.rules = rules or packaged_rules()
+        self.partners = partners if partners is not None else _partners_from_profiles(retriever)
+        self.__domain: frozenset[str] | None = None
+
+    def check(self, project: Project) -> EligibilityReport:
+        started = time.perf_counter()
+        text = clean_query(project.text, self.retriever.settings.max_query_chars)
+        lang = question_language(project.description or text)
+        zh = lang == "zh"
+        terms, searched = self._terms(text)
+        reasons: list[Finding] = []
+        not_settled: list[str] = []
+        assumptions: list[str] = []
+        questions: list[str] = []
+
+        lowered = text.lower()
+        banned = [(r, t) for r in self.rules.prohibitions for t in r.triggers if t and t in searched]
+        banned += [(r, t) for r in self.rules.prohibitions for t in r.triggers_en if t and t.lower() in lowered]
+        item, item_terms = self._best_item(terms)
+        if banned:
+            worst = "prohibited" if any(r.verdict == "prohibited" for r, _ in banned) else "restricted"
+            verdict = worst
+            for rule, trigger in _unique_rules(banned):
+                reasons.append(Finding(_say(zh, f"描述中的“{trigger}”属于文件{'禁止' if rule.verdict == 'prohibited' else '限制'}的情形。",
+                                            f"“{trigger}” in the description falls under a "
+                                            f"{'prohibition' if rule.verdict == 'prohibited' else 'restriction'}."),
+                                       rule, rule.quote))
+        elif item is not None:
+            verdict = "encouraged"
+            reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
+                                        f"The plan encourages {item.name} ({', '.join(item_terms)})."),
+                                   item, _sentence_with(item.quote, item_terms)))
+        elif _CHEMICAL.search(text):
+            verdict = "permitted"
+            if not self.rules.general:
+                raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
+            reasons.append(Finding(_say(zh, "规划未专门鼓励或限制该产品。", "The plan neither singles this product "
+                                        "out nor restricts it."), self.rules.general[0], self.rules.general[0].quote))
+            reasons += [Finding(_say(zh, f"一般条件：{g.name}。", f"General condition: {g.name_en or g.name}."), g, g.quote)
+                        for g in self.rules.general]
+            not_settled.append(_say(zh, "已索引的文件未专门提及该产品，是否属于鼓励类需对照国家产业结构调整指导目录。",
+                                    "The indexed documents do not name this product; whether it is encouraged "
+                                    "nationally is for the national industrial catalogue, which is not indexed."))
+        else:
+            verdict = "not_covered"
+            not_settled.append(_say(zh, "已索引的文件不涉及此类项目，无法据此判断。",
+                                    "The indexed documents do not cover this kind of project; no verdict can be "
+                                    "drawn from them."))
+
+        if verdict in ("permitted", "encouraged") and not (project.product or item_terms) and len(terms) < _VAGUE_WORDS:
+            questions.append(_say(zh, "请说明拟生产的产品（及工艺、规模），以便对照规划判断。",
+                                  "Which product (and process, capacity) is planned? The plan judges by product."))
+            assumptions.append(_say(zh, "按一般化工项目判断。", "Judged as an ordinary chemical project."))
+
+        parks = self._parks(project, searched, item, item_terms, zh) if verdict != "not_covered" else []
+        if verdict != "not_covered" and not any(p.fits for p in parks):
+            not_settled.append(_say(zh, "规划未将该产品明确指向某个园区。",
+                                    "The plan does not tie this product to a particular park."))
+        procedures = self._procedures(project, text, zh) if verdict not in ("not_covered", "prohibited") else []
+        partners = self._partners(item, item_terms) if item is not None and verdict == "encouraged" else ()
+        if project.new is None and verdict != "not_covered":
+            assumptions.append(_say(zh, "按新建项目列出手续。", "Procedures listed for a new project.")
+                               if not _EXPANSION.search(text) else
+                               _say(zh, "按扩建项目列出手续。", "Procedures listed for an expansion."))
+        return EligibilityReport(project.description, lang, verdict, tuple(reasons), tuple(parks), tuple(procedures),
+                                 partners, tuple(not_settled), tuple(assumptions), tuple(questions),
+                                 (time.perf_counter() - started) * 1000, tuple(item_terms))
+
+    # ------------------------------------------------------------------ matching
+
+    def _terms(self, text: str) -> tuple[list[str], str]:
+        """The description's significant Chinese words (rare enough in the corpus to single out
+        a product), and the Chinese text to look triggers up in (with English words translated)."""
+        r = self.retriever
+        analysis = r.analyze(text)
+        searched = text + " " + " ".join(analysis.terms)
+        words = r.index.tokenizer.tokens(searched)
+        # Product words: the corpus vocabulary (curated domain terms and terms mined from the
+        # texts) knows 碳酸乙烯酯 and 水分散粒剂; ordinary words such as 布局 or 中心 are not in it.
+        domain = self._domain
+        terms = [w for w in dict.fromkeys(words)
+                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and w in domain
+                 and r.index.idf(w) >= MIN_TERM_IDF]
+        return terms, searched
+
+    @property
+    def _domain(self) -> frozenset[str]:
+        if self.__domain is None:
+            self.__domain = frozenset(self.retriever.index.tokenizer.vocabulary.terms)
+        return self.__domain
+
+    def _best_item(self, terms: Sequence[str]) -> tuple[Rule | None, list[str]]:
+        """The encouraged item whose text names most of the description's rare words."""
+        best, best_terms, best_score = None, [], 0.0
+        idf = self.retriever.index.idf
+        for item in self.rules.items:
+            found = [t for t in terms if t in item.quote]
+            # a longer word found inside the item counts, its sub-words do not count again
+            found = [t for t in found if not any(t != u and t in u for u in found)]
+            score = sum(idf(t) * len(t) for t in found)
+            if score > best_score:
+                best, best_terms, best_score = item, found, score
+        return (best, best_terms) if best is not None else (None, [])
+
+    def _partners(self, item: Rule, terms: Sequence[str], most: int = 5) -> tuple[str, ...]:
+        """Companies whose profiled sectors or products name the item or the matched products."""
+        keys = [item.name, *terms]
+        scored = [(sum(any(k in v or v in k for v in values) for k in keys), name)
+                  for name, values in self.partners.items()]
+        return tuple(name for score, name in sorted(scored, key=lambda x: -x[0]) if score)[:most]
+
+    def _parks(self, project: Project, text: str, item: Rule | None, item_terms: Sequence[str], zh: bool) -> list[ParkFit]:
+        # The park field first; else a park the description names (`text` has the Chinese terms of English words).
+        named = _named_park(project.park) or _named_park(text)
+        fits: list[ParkFit] = []
+        keys = list(item_terms) + ([item.name] if item else [])
+        for park in self.rules.parks:
+            if park.name == "园外企业":
+                continue
+            aliases = _aliases(park.name)
+            said_in_item = item is not None and any(a in item.quote for a in aliases)
+            said_in_park = any(k in park.quote for k in keys)
+            if said_in_item or said_in_park:
+                quote = _sentence_with(item.quote, aliases) if said_in_item else _sentence_with(park.quote, keys)
+                rule = item if said_in_item else park
+                fits.append(ParkFit(park.name, True, Finding(
+                    _say(zh, f"{park.name}的定位与该产品相符。", f"{park.name}'s positioning fits this product."),
+                    rule, quote)))
+        if named and not any(_same_park(named, f.park) for f in fits):
+            park = next((p for p in self.rules.parks if _same_park(named, p.name)), None)
+            if park is not None:
+                fits.insert(0, ParkFit(park.name, False if fits else None, Finding(
+                    _say(zh, f"{park.name}的定位中未提及该产品" + ("，见上列相符园区。" if fits else "。"),
+                         f"{park.name}'s positioning does not name this product" + (
+                             "; see the parks that fit." if fits else ".")), park, park.quote)))
+        return fits
+
+    def _procedures(self, project: Project, text: str, zh: bool) -> list[Finding]:
+        foreign = project.foreign if project.foreign is not None else bool(_FOREIGN.search(text))
+        hazardous = bool(_HAZARDOUS.search(text))
+        out = []
+        for p in self.rules.procedures:
+            if p.applies in ("new", "operation", "") or (p.applies == "hazardous" and hazardous) \
+                    or (p.applies == "foreign" and foreign):
+                out.append(Finding(p.name if zh else (p.name_en or p.name), p, p.quote))
+        if foreign:
+            out += [Finding(_say(zh, "外商投资：", "Foreign investment: ") + (r.name if zh else r.name_en or r.name),
+                            r, r.quote) for r in self.rules.foreign]
+        if not hazardous:
+            hazard = [p for p in self.rules.procedures if p.applies == "hazardous"]
+            out += [Finding(_say(zh, f"如涉及危险化学品：{p.name}", f"If hazardous chemicals are involved: "
+                                 f"{p.name_en or p.name}"), p, p.quote) for p in hazard]
+        return out
+
+
+# ------------------------------------------------------------------ helpers
+
+def _say(zh: bool, chinese: str, english: str) -> str:
+    return chinese if zh else english
+
+
+def _unique_rules(pairs):
+    seen = set()
+    for rule, trigger in pairs:
+        if rule.id not in seen:
+            seen.add(rule.id)
+            yield rule, trigger
+
+
+def _sentence_with(text: str, needles: Sequence[str]) -> str:
+    """The sentence of `text` (verbatim) naming most of the needles, longest needles weighing
+    most; the first sentence when none is named."""
+    sentences = [s.strip() for s in re.split(r"(?<=[。；])", text) if s.strip()]
+    if not sentences:
+        return text
+    return max(sentences, key=lambda s: (sum(len(n) for n in needles if n and n in s), -sentences.index(s)))
+
+
+def _aliases(park_name: str) -> tuple[str, ...]:
+    for p in park_table():
+        if any(a in park_name for a in p.aliases):
+            return p.aliases
+    return (park_name,)
+
+
+def _named_park(text: str) -> str:
+    for p in park_table():
+        if any(a in text for a in p.aliases):
+            return p.name
+    return ""
+
+
+def _same_park(a: str, b: str) -> bool:
+    return any(x in b for x in _aliases(a)) or any(x in a for x in _aliases(b))
+
+
+def _partners_from_profiles(retriever: Retriever) -> dict[str, list[str]]:
+    """Company → the sectors and products its profile lists (corpus/enterprises.toml)."""
+    from indexing.enterprises import PROFILES_FILE, read_profiles
+
+    path = retriever.settings.corpus_dir / PROFILES_FILE
+    if not path.exists():
+        return {}
+    return {e.name: [f.value for f in e.facts if f.field in ("sector", "product")] for e in read_profiles(path)}
+
+
+def format_report(report: EligibilityReport) -> str:
+    """The report as text: verdict, reasons, parks, procedures, partners, open points; each
+    finding with its clause."""
+    zh = report.lang == "zh"
+    names = {"encouraged": ("鼓励", "encouraged"), "permitted": ("允许", "permitted"),
+             "restricted": ("限制", "restricted"), "prohibited": ("禁止", "prohibited"),
+             "not_covered": ("文件未涉及", "not covered by the indexed documents")}
+    lines = [(f"结论：{names[report.verdict][0]}" if zh else f"Verdict: {names[report.verdict][1]}")]
+
+    def cite(f: Finding) -> str:
+        return f"  《{f.rule.doc}》 {f.rule.where}：“{f.quote}”"
+
+    def section(title_zh: str, title_en: str, findings) -> None:
+        if findings:
+            lines.append("")
+            lines.append(title_zh if zh else title_en)
+            for f in findings:
+                lines.extend([f"- {f.text}", cite(f)])
+
+    section("理由：", "Why:", report.reasons)
+    parks = [p for p in report.parks if p.finding]
+    if parks:
+        lines += ["", "园区：" if zh else "Parks:"]
+        for p in parks:
+            lines.extend([f"- {p.finding.text}", cite(p.finding)])
+    section("需办理的手续：", "Procedures to plan for:", report.procedures)
+    for title_zh, title_en, items in (("同链龙头企业（可作合作伙伴）：", "Leading companies of the chain:", report.partners),
+                                      ("文件未能确定：", "Not settled by the documents:", report.not_settled),
+                                      ("所作假设：", "Assumptions:", report.assumptions),
+                                      ("请补充：", "Please add:", report.questions)):
+        if items:
+            lines += ["", title_zh if zh else title_en, *[f"- {x}" for x in items]]
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The eligibility check on a real index of corpus/ (the plan and its enterprise cards), with
+the packaged rules: verdicts, the clauses behind them, parks, procedures and partners."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.eligibility import EligibilityChecker, Project, format_report
+from assistant.retrieval import Retriever
+from assistant.rules import packaged_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory, e5):
+    from indexing.pipeline import ingest
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("elig") / "index", corpus_dir=ROOT / "corpus")
+    ingest(settings, e5)
+    with Retriever(settings, e5) as r:
+        yield EligibilityChecker(r)
+
+
+def grounded(report) -> None:
+    """Every finding quotes its rule's text verbatim; every rule's own quote is checked verbatim
+    against its document in test_rules."""
+    rules = {r.id: r for r in packaged_rules().all}
+    findings = [*report.reasons, *report.procedures, *(p.finding for p in report.parks if p.finding)]
+    for f in findings:
+        assert f.quote and f.quote in rules[f.rule.id].quote, (f.rule.id, f.quote)
+
+
+def test_encouraged_product_with_its_clause_and_partners(checker):
+    report = checker.check(Project("我们想在营口新建一套胺类抗氧剂和硫代酯类抗氧剂装置。"))
+    assert report.verdict == "encouraged"
+    assert report.reasons[0].rule.name == "抗氧剂" and "胺类抗氧剂" in report.reasons[0].quote
+    assert report.partners  # companies the profiles list under 抗氧剂
+    assert any("环境影响评价" in p.text for p in report.procedures)
+    grounded(report)
+
+
+def test_prohibited_when_the_description_names_what_a_rule_forbids(checker):
+    report = checker.check(Project("一个高耗能、高排放的电石项目，想进化工园区。"))
+    assert report.verdict == "prohibited"
+    assert any("严禁产能过剩行业" in f.quote for f in report.reasons)
+    assert not report.procedures  # no procedures for a project that may not be built
+    grounded(report)
+
+
+def test_english_description(checker):
+    report = checker.check(Project("A foreign investor plans a plant for ethylene carbonate battery electrolyte solvents "
+                                   "in Xianrendao.", foreign=True))
+    assert report.verdict == "encouraged" and report.lang == "en"
+    assert any("Foreign investment" in p.text for p in report.procedures)
+    grounded(report)
+
+
+def test_not_covered_says_so_and_cites_nothing(checker):
+    report = checker.check(Project("想在鲅鱼圈开一家海鲜火锅店。"))
+    assert report.verdict == "not_covered"
+    assert not report.reasons and not report.procedures and not report.parks
+    assert report.not_settled
+
+
+def test_vague_description_asks_for_the_product(checker):
+    report = checker.check(Project("想在营口投个化工厂。"))
+    assert report.verdict == "permitted"
+    assert report.questions and report.assumptions
+    assert report.reasons and all(f.rule.kind == "general" for f in report.reasons)
+    grounded(report)
+
+
+def test_a_park_that_does_not_fit_is_named_with_its_positioning(checker):
+    report = checker.check(Project("在仙人岛建设碳酸乙烯酯电解液溶剂项目", park="大石桥"))
+    named = next(p for p in report.parks if "大石桥" in p.park)
+    assert named.fits is not True and named.finding.rule.kind == "park"
+
+
+def test_report_text_and_json(checker):
+    report = checker.check(Project("我们想在营口新建抗氧剂项目"))
+    text = format_report(report)
+    assert text.startswith("结论：鼓励") and "《营口市精细化工产业发展规划》" in text
+    data = json.loads(json.dumps(report.to_json(), ensure_ascii=False))
+    assert data["verdict"] == "encouraged" and data["reasons"][0]["citation"]["quote"]
+
+
+def test_a_check_takes_under_a_second(checker):
+    checker.check(Project("warm up 抗氧剂"))
+    started = time.perf_counter()
+    for text in ("我们想新建抗氧剂项目", "A plant for PBT engineering plastics", "想开一家火锅店"):
+        checker.check(Project(text))
+    assert (time.perf_counter() - started) / 3 < 1.0
+
+
+def test_gold_dev_split(checker):
+    from evals.eligibility import run_eligibility_eval
+
+    report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
+    assert report["overall"]["n"] == 22
+    assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
