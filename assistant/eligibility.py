@@ -38,7 +38,16 @@ _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overse
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
 _EXPANSION = re.compile(r"扩建|扩产|技改|改扩建|expan", re.I)
+# "我们想投资…能不能入园", "can we build … in Yingkou?": a question the check answers better than a search.
+_ELIGIBILITY_Q = re.compile(r"能不能入园|能否入园|可以入园|可否入园|能不能(投资|建|上|落户|做)|能否(投资|建|上|落户)|可不可以(投资|建|上)|"
+                            r"是否(允许|鼓励|可以|符合)|准入|受不受欢迎|\beligib|\ballowed to\b|"
+                            r"\bcan (we|i) (build|set up|open|invest|make|produce|manufacture)\b|\bwelcome\b|"
+                            r"\bpermitted\b|\bis it possible to (build|invest|set up)\b", re.I)
 _VAGUE_WORDS = 4  # fewer significant words than this, and no product: ask for the product
+
+
+def is_eligibility_question(text: str) -> bool:
+    return bool(_ELIGIBILITY_Q.search(text))
 
 
 @dataclass(frozen=True)

@@ -370,3 +370,14 @@ def test_admin_uploads_and_deletes_a_document(browser, mini_settings, tmp_path):
         assert all(not h.doc_title.startswith("滨海市应急管理局") for h in service.search("泄漏报警装置").hits)
     finally:
         app.close()
+
+
+def test_eligibility_in_chat_and_in_its_tab(page):
+    ask(page, "我们想在营口新建胺类抗氧剂装置，能不能入园？")
+    text = last_answer(page)
+    assert "准入评估" in text and "鼓励" in text and "胺类抗氧剂" in text and "《营口市精细化工产业发展规划》" in text
+    page.get_by_role("tab", name="准入评估").click()
+    page.fill("#yk-e-desc textarea", "想在鲅鱼圈开一家海鲜火锅店")
+    page.click("#yk-e-btn")
+    page.wait_for_function("() => document.querySelector('#yk-e-out').innerText.includes('准入评估')", timeout=30_000)
+    assert "未涉及" in page.inner_text("#yk-e-out")

@@ -18,6 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.conversation import Turn
+from assistant.eligibility import Project, format_report, is_eligibility_question
 from assistant.errors import AssistantError, InputError
 from assistant.types import Answer, Level, SearchFilters
 from indexing.loading import SUPPORTED_SUFFIXES
@@ -128,6 +129,20 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 gallery = gr.Gallery(plots, label=t["report"], visible=bool(plots), columns=2, height="auto",
                                      elem_id="yk-report-plots")
 
+            with gr.Tab(t["eligibility"], id="eligibility"):
+                e_desc = gr.Textbox(label=t["e_desc"], lines=3, elem_id="yk-e-desc")
+                with gr.Row():
+                    e_product = gr.Textbox(label=t["e_product"], elem_id="yk-e-product")
+                    e_process = gr.Textbox(label=t["e_process"])
+                    e_capacity = gr.Textbox(label=t["e_capacity"])
+                with gr.Row():
+                    e_park = gr.Dropdown(["", *park_names()], value="", label=t["parks"], elem_id="yk-e-park")
+                    e_new = gr.Radio([(t["e_new"], "new"), (t["e_expansion"], "expansion")], value="new",
+                                     label=t["e_kind"])
+                    e_foreign = gr.Checkbox(False, label=t["e_foreign"])
+                e_btn = gr.Button(t["e_check"], variant="primary", elem_id="yk-e-btn")
+                e_out = gr.Markdown(elem_id="yk-e-out")
+
             with gr.Tab(t["admin"], id="admin"):
                 admin_open = gr.State(False)
                 if not admin.enabled:
@@ -165,6 +180,12 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
             history = [Turn(role, text) for q, a in state for role, text in (("user", q), ("assistant", a.answer))]
             try:
                 filters = _filters(lv, dv, pv)
+                if is_eligibility_question(message):
+                    report = service.check(Project(message))
+                    answer = Answer(message, format_report(report), False, (), report.elapsed_ms, message)
+                    chat.append({"role": "assistant", "content": render.eligibility_markdown(report, lang_now)})
+                    yield chat, [*state, (message, answer)], "", gr.update(choices=[], value=None), "", ""
+                    return
                 if llm:
                     answer = None
                     for answer in _streamed(service, message, history, filters):
@@ -299,6 +320,21 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
 
         gr.on([rt_btn.click, rt_q.submit], rank, [rt_q, levels, docs, parks], rt_table, api_visibility="private")
 
+        # ------------------------------------------------------------------ eligibility
+
+        def check(desc, product, process, capacity, park, kind, foreign, lang_now):
+            try:
+                report = service.check(Project(desc or "", product or "", process or "", capacity or "", park or "",
+                                               kind == "new", True if foreign else None))
+            except Exception as exc:
+                if not isinstance(exc, AssistantError):
+                    log.exception("check failed")
+                return f"⚠ {render.escape_md(friendly(exc))}"
+            return render.eligibility_markdown(report, lang_now)
+
+        e_btn.click(check, [e_desc, e_product, e_process, e_capacity, e_park, e_new, e_foreign, ui_lang], e_out,
+                    api_visibility="private")
+
         # ------------------------------------------------------------------ administration
 
         def enter(pw, lang_now):
@@ -413,7 +449,13 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                     raise InputError(f"top_k must be between 1 and 100, not {top_k}")
                 return service.search(query, _filters(levels, docs, parks), top_k=int(top_k)).to_json()
 
+        def check_api(description: str, product: str = "", park: str = "", foreign: bool = False) -> dict:
+            """The eligibility check, as `check --json` gives it."""
+            with _api_errors():
+                return service.check(Project(description, product, park=park, foreign=True if foreign else None)).to_json()
+
         gr.api(ask, api_name="ask")
+        gr.api(check_api, api_name="check")
         gr.api(search, api_name="search")
     return app
 

@@ -30,6 +30,9 @@ LABELS = {
         "report": "最新评测报告", "no_report": "尚无评测报告：运行 `python -m assistant eval --report reports/latest`。",
         "abstained": "未找到依据", "searched_as": "检索为", "related": "可能相关的条款",
         "thanks": "已记录反馈，谢谢。", "no_answer": "请先提问。",
+        "eligibility": "准入评估", "e_desc": "项目描述（产品、工艺、规模、拟选园区，中文或英文）", "e_product": "产品",
+        "e_process": "工艺", "e_capacity": "规模", "e_kind": "类型", "e_new": "新建", "e_expansion": "扩建",
+        "e_foreign": "外商投资", "e_check": "评估",
         "admin": "文件管理", "password": "管理密码", "unlock": "进入", "wrong_password": "密码不对。",
         "admin_off": "文件管理未启用：在配置中设置 `admin_password`（或环境变量 `YK_ADMIN_PASSWORD`）。",
         "upload": "上传文件（.txt .md .docx .pdf .html）", "upload_btn": "上传并索引", "uploaded": "已上传的文件",
@@ -53,6 +56,9 @@ LABELS = {
                                                     "`python -m assistant eval --report reports/latest`.",
         "abstained": "Not covered", "searched_as": "Searched as", "related": "Possibly related clauses",
         "thanks": "Feedback recorded, thank you.", "no_answer": "Ask a question first.",
+        "eligibility": "Eligibility", "e_desc": "Your project (product, process, capacity, park; Chinese or English)",
+        "e_product": "Product", "e_process": "Process", "e_capacity": "Capacity", "e_kind": "Kind", "e_new": "New",
+        "e_expansion": "Expansion", "e_foreign": "Foreign investor", "e_check": "Check",
         "admin": "Documents", "password": "Admin password", "unlock": "Enter", "wrong_password": "Wrong password.",
         "admin_off": "Document administration is off: set `admin_password` (or YK_ADMIN_PASSWORD).",
         "upload": "Upload a file (.txt .md .docx .pdf .html)", "upload_btn": "Upload and index",
@@ -232,6 +238,36 @@ def ingest_markdown(report, lang: str) -> str:
             lines.append(f"- {label[0] if zh else label[1]}: {escape_md('、'.join(titles))}")
     for s in report.skipped:
         lines.append(f"- ⚠ {escape_md(s.reason)}")
+    return "\n".join(lines)
+
+
+VERDICT_NAMES = {"encouraged": ("✅ 鼓励", "✅ Encouraged"), "permitted": ("☑️ 允许（需符合入园条件）", "☑️ Permitted "
+                 "(on the general conditions)"), "restricted": ("⚠️ 限制", "⚠️ Restricted"),
+                 "prohibited": ("⛔ 禁止", "⛔ Prohibited"),
+                 "not_covered": ("❔ 已索引的文件未涉及", "❔ Not covered by the indexed documents")}
+
+
+def eligibility_markdown(report, lang: str) -> str:
+    """The eligibility report: the verdict, then each finding with the clause it rests on."""
+    zh = lang == "zh"
+
+    def cite(f) -> str:
+        return f"  \n  > 《{escape_md(f.rule.doc)}》 {escape_md(f.rule.where)}：“{escape_md(f.quote)}”"
+
+    lines = [f"**{'准入评估' if zh else 'Eligibility'}：{VERDICT_NAMES[report.verdict][0 if zh else 1]}**"]
+    for title, findings in ((("理由", "Why"), report.reasons),
+                            (("园区", "Parks"), [p.finding for p in report.parks if p.finding]),
+                            (("需办理的手续", "Procedures to plan for"), report.procedures)):
+        if findings:
+            lines += ["", f"**{title[0] if zh else title[1]}**"]
+            lines += [f"- {escape_md(f.text)}{cite(f)}" for f in findings]
+    for title, items in ((("同链企业（可作合作伙伴，据规划）", "Companies in the same chain (from the plan)"),
+                          report.partners),
+                         (("文件未能确定", "Not settled by the documents"), report.not_settled),
+                         (("所作假设", "Assumptions"), report.assumptions),
+                         (("请补充", "Please add"), report.questions)):
+        if items:
+            lines += ["", f"**{title[0] if zh else title[1]}**", *[f"- {escape_md(x)}" for x in items]]
     return "\n".join(lines)
 
 

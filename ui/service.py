@@ -56,6 +56,7 @@ class PolicyService:
         self._llm = None
         self.build_state = BuildState()
         self.problem = ""  # why the index could not be opened, for the page
+        self._checker = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -168,6 +169,16 @@ class PolicyService:
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int = 10) -> SearchResult:
         with self._lock:
             return self._need().search(query, top_k=top_k, filters=filters)
+
+    def check(self, project):
+        """The eligibility check (`assistant.eligibility`) on the open index."""
+        from assistant.eligibility import EligibilityChecker
+
+        with self._lock:
+            r = self._need()
+            if self._checker is None or self._checker.retriever is not r:
+                self._checker = EligibilityChecker(r)
+            return self._checker.check(project)
 
     def terms(self, query: str) -> list[str]:
         """The query's searchable words and, for English, the Chinese terms found for them."""
