@@ -217,7 +217,8 @@ class EligibilityChecker:
             found = [t for t in terms if t in item.quote]
             # a longer word found inside the item counts, its sub-words do not count again
             found = [t for t in found if not any(t != u and t in u for u in found)]
-            score = sum(idf(t) * len(t) for t in found)
+            # A word in the item's own name (饲料添加剂 in 食品及饲料添加剂) says more than one in its text.
+            score = sum(idf(t) * len(t) * (2 if t in item.name or item.name in t else 1) for t in found)
             if score > best_score:
                 best, best_terms, best_score = item, found, score
         return (best, best_terms) if best is not None else (None, [])
