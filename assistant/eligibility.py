@@ -31,18 +31,20 @@ MIN_TERM_IDF = 2.5  # a description word rarer than this in the corpus can singl
 GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企业 公司 工厂 工程 产品 我们 我司 想 能否 可以 能不能 是否 新建 扩建
 改建 年产 万吨 吨 产能 营口 营口市 园区 入园 落户 规模 计划 准备 打算 一个 一座 一家 工艺 装置 技术 发展 生产线 项目建设
 精细化工 新材料 材料 产业 行业 合作 建厂 设厂 合资 独资 外资 外商""".split())
-_CHEMICAL = re.compile(r"化工|化学|化学品|染料|颜料|油墨|香精|香料|电镀|[剂酸碱醇烯烷苯酯胺醚酮树脂塑料纤维膜]|chemical|resin|"
-                       r"polymer|plastic|fib(er|re)|film|catalyst|additive|pesticide|fertili[sz]er|coating|adhesive|"
-                       r"solvent|\bgas(es)?\b|\binks?\b|ester|\bdyes?\b|pigment|paint|plating|methanol|pvc|refin", re.I)
+_CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|农药|化肥|肥料|溶剂|助剂|添加剂|催化剂|"
+                       r"[烯烷苯酯胺醚酮]|\b(chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
+                       r"pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
+                       r"pigments?|paints?|electroplating|plating|methanol|pvc|refinery|refining)\b", re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
 _EXPANSION = re.compile(r"扩建|扩产|技改|改扩建|expan", re.I)
 # "我们想投资…能不能入园", "can we build … in Yingkou?": a question the check answers better than a search.
 _ELIGIBILITY_Q = re.compile(r"能不能入园|能否入园|可以入园|可否入园|能不能(投资|建|上|落户|做)|能否(投资|建|上|落户)|可不可以(投资|建|上)|"
-                            r"是否(允许|鼓励|可以|符合)|准入|受不受欢迎|\beligib|\ballowed to\b|"
-                            r"\bcan (we|i) (build|set up|open|invest|make|produce|manufacture)\b|\bwelcome\b|"
-                            r"\bpermitted\b|\bis it possible to (build|invest|set up)\b", re.I)
+                            r"(我们|我司|我|公司).{0,20}是否(允许|鼓励|可以|符合)|受不受欢迎|\b(are|is) (we|i|our|my)\b.{0,40}"
+                            r"\beligible\b|\b(are|is) (we|i)\b.{0,20}\ballowed to\b|"
+                            r"\bcan (we|i) (build|set up|open|invest in|make|produce|manufacture)\b|"
+                            r"\bis it possible to (build|invest|set up)\b", re.I)
 _VAGUE_WORDS = 4  # fewer significant words than this, and no product: ask for the product
 
 
@@ -133,9 +135,7 @@ class EligibilityChecker:
         assumptions: list[str] = []
         questions: list[str] = []
 
-        lowered = text.lower()
-        banned = [(r, t) for r in self.rules.prohibitions for t in r.triggers if t and t in searched]
-        banned += [(r, t) for r in self.rules.prohibitions for t in r.triggers_en if t and t.lower() in lowered]
+        banned = self._prohibitions(project, text, searched)
         item, item_terms = self._best_item(terms)
         if banned:
             worst = "prohibited" if any(r.verdict == "prohibited" for r, _ in banned) else "restricted"
@@ -154,9 +154,9 @@ class EligibilityChecker:
             verdict = "permitted"
             if not self.rules.general:
                 raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
-            reasons.append(Finding(_say(zh, "规划未专门鼓励或限制该产品。", "The plan neither singles this product "
-                                        "out nor restricts it."), self.rules.general[0], self.rules.general[0].quote))
-            reasons += [Finding(_say(zh, f"一般条件：{g.name}。", f"General condition: {g.name_en or g.name}."), g, g.quote)
+            reasons += [Finding(_say(zh, f"规划未专门鼓励或限制该产品；一般条件：{g.name}。",
+                                     f"The plan neither singles this product out nor restricts it; general "
+                                     f"condition: {g.name_en or g.name}."), g, g.quote)
                         for g in self.rules.general]
             not_settled.append(_say(zh, "已索引的文件未专门提及该产品，是否属于鼓励类需对照国家产业结构调整指导目录。",
                                     "The indexed documents do not name this product; whether it is encouraged "
@@ -172,8 +172,8 @@ class EligibilityChecker:
                                   "Which product (and process, capacity) is planned? The plan judges by product."))
             assumptions.append(_say(zh, "按一般化工项目判断。", "Judged as an ordinary chemical project."))
 
-        parks = self._parks(project, searched, item, item_terms, zh) if verdict != "not_covered" else []
-        if verdict != "not_covered" and not any(p.fits for p in parks):
+        parks = self._parks(project, searched, item, item_terms, zh) if verdict not in ("not_covered", "prohibited") else []
+        if verdict not in ("not_covered", "prohibited") and not any(p.fits for p in parks):
             not_settled.append(_say(zh, "规划未将该产品明确指向某个园区。",
                                     "The plan does not tie this product to a particular park."))
         procedures = self._procedures(project, text, zh) if verdict not in ("not_covered", "prohibited") else []
@@ -187,6 +187,25 @@ class EligibilityChecker:
                                  (time.perf_counter() - started) * 1000, tuple(item_terms))
 
     # ------------------------------------------------------------------ matching
+
+    def _prohibitions(self, project: Project, text: str, searched: str) -> list[tuple[Rule, str]]:
+        """Rules whose trigger words the description uses — not negated ("不属于高污染", "not
+        energy-intensive"), and the outside-park rules only for a project not going into a park."""
+        # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
+        outside = _OUTSIDE_PARK.search(text)
+        into_park = bool(_INTO_PARK.search(text)) or (not outside and bool(_named_park(project.park)
+                                                                              or _named_park(searched)))
+        zh = question_language(project.description or text) == "zh"
+        lowered = text.lower()
+        hits = []
+        for rule in self.rules.prohibitions:
+            if rule.scope == "outside-park" and into_park:
+                continue
+            # Chinese triggers in Chinese text; English text by its own triggers, where a negation
+            # can be seen (its translated terms lose the "not" before them).
+            triggers = rule.triggers if zh else [t.lower() for t in rule.triggers_en]
+            hits += [(rule, t) for t in triggers if t and _affirmed(text if zh else lowered, t)]
+        return hits
 
     def _terms(self, text: str) -> tuple[list[str], str]:
         """The description's significant Chinese words (rare enough in the corpus to single out
@@ -275,6 +294,23 @@ class EligibilityChecker:
 
 
 # ------------------------------------------------------------------ helpers
+
+_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)"
+                       r"[\s\w-]{0,3}$", re.I)
+_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (the|any|a) (chemical )?park", re.I)
+_INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|\bin (a|the) (chemical )?park\b",
+                        re.I)
+
+
+def _affirmed(text: str, trigger: str) -> bool:
+    """The trigger occurs somewhere not just after a negation."""
+    at = text.find(trigger)
+    while at >= 0:
+        if not _NEGATION.search(text[max(0, at - 8):at]):
+            return True
+        at = text.find(trigger, at + 1)
+    return False
+
 
 def _say(zh: bool, chinese: str, english: str) -> str:
     return chinese if zh else english

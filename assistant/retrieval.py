@@ -65,7 +65,7 @@ class Retriever:
         mode = SearchMode(mode or s.mode)
         filters = filters or SearchFilters()
         self._check_filters(filters)
-        if not filters.levels:
+        if not filters.levels and not filters.doc_titles:
             # Enterprise cards restate the plan's sentences: searched only when asked for (the
             # enterprise level, or `ask` on a question about companies), so that they do not
             # crowd the plan's own clauses out of an ordinary answer.

@@ -51,7 +51,7 @@ def read_profiles(path: Path) -> list[Enterprise]:
         try:
             facts = tuple(Fact(f["field"], f["value"], f["quote"]) for f in raw.get("fact", []))
             enterprise = Enterprise(raw["name"], tuple(raw.get("short_names", [])), facts)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{path}: enterprise #{i} lacks {exc} (each needs name, and facts with field, "
                              "value and quote)") from None
         unknown = sorted({f.field for f in facts} - set(FIELDS))

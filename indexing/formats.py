@@ -18,6 +18,7 @@ from assistant.errors import InputError
 _CLOSES = "。；：！？”）」』】…"
 _STARTS_BLOCK = re.compile(r"^\s*(第[一二三四五六七八九十百零〇\d]+[章节条]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|"
                            r"\d+[.、．]|——|[#＃]|图\s*\d)")
+_DATE_LINE = re.compile(r"[（(]?\s*(19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?")  # a signature's date
 MIN_CHARS_PER_PAGE = 20  # less than this per page on average: no text layer (a scan)
 
 
@@ -69,7 +70,7 @@ def _unwrap(page: str) -> str:
         if not line or re.fullmatch(r"[-—\s]*\d+[-—\s]*", line):  # blank lines and page numbers
             continue
         if out and not out[-1].endswith(tuple(_CLOSES)) and not _STARTS_BLOCK.match(line) \
-                and not _is_heading(out[-1]):
+                and not _is_heading(out[-1]) and not _DATE_LINE.fullmatch(line):
             out[-1] += line
         else:
             out.append(line)
@@ -83,7 +84,7 @@ def _is_heading(line: str) -> bool:
 # Containers that government sites put the article body in.
 _BODY_HINTS = re.compile(r"(^|[-_ ])(content|article|zoom|TRS_Editor|main|detail|text|con|zw|bt_content)"
                          r"([-_ ]|$)", re.I)
-_DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "iframe", "button", "select")
+_DROP = ("script", "style", "nav", "header", "footer", "aside", "noscript", "iframe", "button", "select")
 
 
 def html_text(raw: str, path: str) -> tuple[str, str]:
@@ -96,6 +97,8 @@ def html_text(raw: str, path: str) -> tuple[str, str]:
     title = soup.title.get_text(strip=True) if soup.title else ""
     for tag in soup(_DROP):
         tag.decompose()
+    for form in soup("form"):  # ASP.NET pages wrap the whole body in one
+        form.unwrap()
     body = _article(soup)
     if body is None:
         raise InputError(f"{path}: no text in the page")
@@ -123,7 +126,8 @@ def _article(soup):
     text in paragraphs."""
     candidates = [el for el in soup.find_all(["div", "article", "section", "td"])
                   if _BODY_HINTS.search(" ".join([el.get("id") or "", *(el.get("class") or [])]))]
-    candidates = [el for el in candidates if len(el.get_text(strip=True)) >= 50] or \
+    # A block of links ("相关文章", a menu) is not the article, however long.
+    candidates = [el for el in candidates if len(el.get_text(strip=True)) >= 50 and not _mostly_links(el)] or \
         soup.find_all(["article", "main"]) or [soup.body or soup]
     sizes = {id(el): len(el.get_text(strip=True)) for el in candidates}
     most = max(sizes.values(), default=0)
@@ -132,6 +136,12 @@ def _article(soup):
     # The innermost container that still holds most of the text: the article without the
     # "related links" column that an outer wrapper also holds.
     return min((el for el in candidates if sizes[id(el)] >= 0.6 * most), key=lambda el: sizes[id(el)])
+
+
+def _mostly_links(el) -> bool:
+    text = len(el.get_text(strip=True))
+    linked = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
+    return bool(text) and linked / text > 0.5
 
 
 def _site_title(title: str) -> str:

@@ -21,7 +21,7 @@ _ISSUER_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|人�
 _ISSUER_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,30}}{_ISSUER_END}$")
 _ISSUER_IN_TITLE = re.compile(rf"^([\u4e00-\u9fff（）()、]{{2,40}}?{_ISSUER_END})(?:关于|印发)")
 _NATIONAL = re.compile(r"^(国务院|全国人民代表大会|中共中央|国家|中华人民共和国|工业和信息化部|生态环境部|应急管理部|"
-                       r"商务部|财政部|交通运输部|自然资源部|科学技术部|人力资源和社会保障部|[\u4e00-\u9fff]{2,8}部$)")
+                       r"商务部|财政部|交通运输部|自然资源部|科学技术部|人力资源和社会保障部|[\u4e00-\u9fff]{2,8}总局)")
 
 
 def iso_date(match: re.Match) -> str:
@@ -33,7 +33,11 @@ def read_metadata(text: str, title: str = "") -> dict[str, str]:
     """Fields found in the text; absent ones are left out (a manifest or the defaults decide)."""
     found: dict[str, str] = {}
     head = text[:600]
-    if m := _DOC_NUMBER.search(head):
+    # The document's own number stands on a header line of its own; one cited in a sentence
+    # ("根据《…》（国发〔2021〕23号）") is another document's.
+    own = next((ln.strip() for ln in head.splitlines() if (n := _DOC_NUMBER.search(ln.strip()))
+                and len(ln.strip()) - len(n.group(0)) <= 2), "")
+    if m := _DOC_NUMBER.search(own):
         # "…日中华人民共和国国务院令第253号": the date before it is not part of the number.
         found["doc_number"] = re.sub(r"^[年月日号]", "", re.sub(r"\s+", "", m.group(0)))
     first_line = text.strip().splitlines()[0] if text.strip() else ""
@@ -50,12 +54,14 @@ def read_metadata(text: str, title: str = "") -> dict[str, str]:
 
 
 def level_of(issuer: str) -> str:
-    if _NATIONAL.search(issuer):
-        return Level.NATIONAL.value
+    """The level of the body that issued: the lowest place it names decides (辽宁省营口市人民政府
+    is municipal, 国家税务总局营口市税务局 too)."""
+    if re.search(r"市(?!场)|县|区|开发区|管理委员会|市委", issuer):
+        return Level.MUNICIPAL.value
     if re.search(r"省|自治区", issuer):
         return Level.PROVINCIAL.value
-    if re.search(r"市|县|区|开发区|管理委员会", issuer):
-        return Level.MUNICIPAL.value
+    if _NATIONAL.search(issuer):
+        return Level.NATIONAL.value
     return ""
 
 

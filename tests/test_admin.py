@@ -61,3 +61,32 @@ def test_bad_uploads_are_refused_and_nothing_is_kept(desk, name, data, message):
 def test_a_title_already_indexed_is_refused(desk):
     with pytest.raises(InputError, match="already indexed"):
         desk.upload("plan.txt", "另一份规划的内容。\n".encode(), {"title": "滨海市化工产业发展规划"})
+
+
+def test_odd_characters_in_fields_keep_the_manifest_valid(desk):
+    desk.upload("通知.txt", NOTICE.encode("utf-8"), {"issuer": 'A "quoted" \\ back\rslash\x0c\x7f'})
+    assert desk.uploads()[0].fields["issuer"] == 'A "quoted" \\ back\rslash\x0c\x7f'
+
+
+def test_the_same_text_in_another_format_is_refused_and_not_kept(desk, tmp_path):
+    import docx
+
+    desk.upload("通知.txt", NOTICE.encode("utf-8"), {})
+    d = docx.Document()
+    for line in NOTICE.splitlines():
+        d.add_paragraph(line)
+    path = tmp_path / "通知.docx"
+    d.save(path)
+    with pytest.raises(InputError, match="already indexed|same text"):
+        desk.upload("通知.docx", path.read_bytes(), {})
+    assert [u.original_name for u in desk.uploads()] == ["通知.txt"]
+
+
+def test_no_upload_while_the_index_is_being_built(desk):
+    assert desk.service.build_state.claim()
+    try:
+        with pytest.raises(InputError, match="being built"):
+            desk.upload("通知.txt", NOTICE.encode("utf-8"), {})
+    finally:
+        desk.service.build_state.release()
+    assert desk.uploads() == []

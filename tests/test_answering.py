@@ -110,3 +110,5 @@ def test_company_questions_bring_company_cards_and_others_do_not(mini_settings, 
         cards = r.search("聚烯烃催化剂", filters=SearchFilters(levels=(Level.ENTERPRISE,))).hits
         assert {h.doc_title for h in cards} == {"企业档案：滨海向阳科化集团"}
         assert not a.answer("哪些企业生产聚烯烃催化剂？", filters=SearchFilters(levels=(Level.MUNICIPAL,))).companies
+        named = r.search("催化剂", filters=SearchFilters(doc_titles=("企业档案：滨海向阳科化集团",))).hits
+        assert named and {h.doc_title for h in named} == {"企业档案：滨海向阳科化集团"}  # asked for by title

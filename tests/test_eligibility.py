@@ -102,3 +102,31 @@ def test_gold_dev_split(checker):
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
     assert report["overall"]["n"] == 22
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
+
+
+@pytest.mark.parametrize("text", ["我们的项目不属于高污染项目，计划新建抗氧剂装置。", "A plant for amine antioxidants; not energy-intensive."])
+def test_negated_triggers_do_not_prohibit(checker, text):
+    assert checker.check(Project(text)).verdict == "encouraged"
+
+
+def test_outside_park_rules_do_not_apply_to_a_move_into_a_park(checker):
+    report = checker.check(Project("园外企业搬迁入园，新建抗氧剂装置。"))
+    assert all(f.rule.scope != "outside-park" for f in report.reasons)
+
+
+@pytest.mark.parametrize("text", ["想在营口开一家汽车维修店", "开一家酸菜鱼饭馆", "A semester-long training course",
+                                  "We refinance equipment leases"])
+def test_ordinary_businesses_are_not_chemical_projects(checker, text):
+    assert checker.check(Project(text)).verdict == "not_covered"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("我们想在营口新建抗氧剂装置，能不能入园？", True),
+    ("Can we build a PBT plant in Xianrendao?", True),
+    ("化工园区准入条件是什么？", False),
+    ("What is permitted in the coastal base?", False),
+])
+def test_which_chat_questions_get_the_check(text, expected):
+    from assistant.eligibility import is_eligibility_question
+
+    assert is_eligibility_question(text) is expected

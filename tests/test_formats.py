@@ -142,3 +142,12 @@ def test_encrypted_scanned_and_corrupt_pdfs_are_refused_with_reasons(pdf_maker, 
     assert "encrypted" in reasons["locked.pdf"]
     assert "no text layer" in reasons["scan.pdf"]
     assert "not a readable PDF" in reasons["torn.pdf"] or "no text layer" in reasons["torn.pdf"]
+
+
+def test_html_prefers_the_article_to_a_longer_block_of_links(tmp_path):
+    links = "".join(f"<li><a href='/{i}'>营口市人民政府关于第{i}项工作的通知链接标题</a></li>" for i in range(30))
+    page = (f"<html><head><title>实施意见</title></head><body><form><div class='content'><ul>{links}</ul></div>"
+            "<div id='zoom'>" + "".join(f"<p>{x}</p>" for x in NOTICE_LINES) + "</div></form></body></html>")
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "page.html")
+    assert "严禁高污染项目入园" in doc.text and "链接标题" not in doc.text

@@ -78,3 +78,15 @@ def test_provincial_documents_are_indexed_and_filtered(tmp_path, e5):
         hits = r.search("新建化工项目", filters=SearchFilters(levels=(Level.PROVINCIAL,))).hits
         assert hits and {h.level for h in hits} == {"provincial"}
     assert load_document(corpus / "notice.txt").meta.level is Level.MUNICIPAL
+
+
+def test_a_number_cited_in_a_sentence_is_not_the_documents_own():
+    text = "关于做好化工园区认定工作的通知\n各市人民政府：\n根据《国务院关于某事的意见》（国发〔2021〕23号），现通知如下。\n"
+    assert "doc_number" not in read_metadata(text)
+
+
+def test_the_lowest_place_named_decides_the_level():
+    assert level_of("辽宁省营口市人民政府") == "municipal"
+    assert level_of("国家税务总局营口市税务局") == "municipal"
+    assert level_of("营口市市场监督管理局") == "municipal"
+    assert level_of("国家市场监督管理总局") == "national"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import tempfile
 import threading
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from ui.service import PolicyService
 MANIFEST = "manifest.toml"
 FIELDS = ("title", "level", "issuer", "date", "doc_type", "doc_number")
 # A browser sends a bare file name; anything else is a trick or a mistake.
-_SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,200}$")
+_SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f\x7f]{1,200}$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,10 @@ class AdminDesk:
         path = self.folder / MANIFEST
         if not path.exists():
             return []
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not valid TOML ({exc}); fix or remove it") from None
         return [Upload(d["file"], d.get("original_name", ""), {k: str(d[k]) for k in FIELDS if d.get(k)})
                 for d in data.get("document", [])]
 
@@ -87,7 +92,7 @@ class AdminDesk:
             except ValueError as exc:
                 raise InputError(str(exc)) from None
         stored = f"{hashlib.sha256(data).hexdigest()}{suffix}"
-        with self._lock:
+        with self._claimed():
             uploads = self.uploads()
             if any(u.file == stored for u in uploads):
                 raise InputError(f"{name}: this file was uploaded before (as {self._named(uploads, stored)})")
@@ -95,46 +100,57 @@ class AdminDesk:
             target = self.folder / stored
             target.write_bytes(data)
             try:
-                text, found = read_source(target)  # refuse what the loader would skip, with its reason
-            except InputError as exc:
-                target.unlink(missing_ok=True)
-                raise InputError(str(exc).replace(str(target), name)) from None
-            title = fields.get("title") or found or Path(name).stem
-            if title in self.service_titles():
-                target.unlink(missing_ok=True)
-                raise InputError(f"{name}: a document titled {title!r} is already indexed; give another title")
-            self._write_manifest([*uploads, Upload(stored, name, {**fields, "title": title})])
-            try:
-                return self._reindex()
-            except Exception:  # not indexed: not kept either
+                _, found = read_source(target)  # refuse what the loader would skip, with its reason
+                title = fields.get("title") or found or Path(name).stem
+                if title in self.service_titles():
+                    raise InputError(f"{name}: a document titled {title!r} is already indexed; give another title")
+                self._write_manifest([*uploads, Upload(stored, name, {**fields, "title": title})])
+                report = self.service.reindex([self.folder], claimed=True)
+                if title not in report.added:  # skipped by the loader: a duplicate text, say
+                    why = next((s.reason for s in report.skipped if s.path.startswith(str(target))), "")
+                    raise InputError(f"{name}: not indexed" + (f": {why}" if why else ""))
+                return report
+            except Exception as exc:  # not indexed: not kept either
                 self._write_manifest(uploads)
                 target.unlink(missing_ok=True)
+                if isinstance(exc, InputError):
+                    raise InputError(str(exc).replace(str(target), name)) from None
                 raise
 
     def delete(self, title: str):
-        with self._lock:
+        with self._claimed():
             uploads = self.uploads()
             keep = [u for u in uploads if u.title != title]
             if len(keep) == len(uploads):
                 raise InputError(f"{title!r} is not an uploaded document (documents in corpus/ or added "
                                  "folders are managed on disk)")
-            gone = self.folder / next(u for u in uploads if u.title == title).file
-            data = gone.read_bytes() if gone.exists() else b""
+            gone = [self.folder / u.file for u in uploads if u.title == title]
+            kept = {p: p.read_bytes() for p in gone if p.exists()}
             self._write_manifest(keep)
-            gone.unlink(missing_ok=True)
+            for p in gone:
+                p.unlink(missing_ok=True)
             try:
-                return self._reindex()
-            except Exception:  # still indexed: put its file and entry back
-                if data:
-                    gone.write_bytes(data)
+                return self.service.reindex([self.folder], claimed=True)
+            except Exception:  # still indexed: put its files and entry back
+                for p, data in kept.items():
+                    p.write_bytes(data)
                 self._write_manifest(uploads)
                 raise
 
+    @contextmanager
+    def _claimed(self):
+        """One change at a time, and none while the index is being built: the build slot is
+        claimed before anything on disk changes."""
+        with self._lock:
+            if not self.service.build_state.claim():
+                raise InputError("the index is being built; try again when it has finished")
+            try:
+                yield
+            finally:
+                self.service.build_state.release()
+
     def service_titles(self) -> set[str]:
         return {d.title for d in self.service.documents()} if self.service.ready else set()
-
-    def _reindex(self):
-        return self.service.reindex([self.folder])
 
     @staticmethod
     def _named(uploads: list[Upload], stored: str) -> str:
@@ -156,4 +172,5 @@ class AdminDesk:
 
 
 def _toml(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """A TOML basic string: JSON's escapes are TOML's, and DEL, which JSON leaves, is escaped too."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")

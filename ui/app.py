@@ -21,7 +21,7 @@ from assistant.conversation import Turn
 from assistant.eligibility import Project, format_report, is_eligibility_question
 from assistant.errors import AssistantError, InputError
 from assistant.types import Answer, Level, SearchFilters
-from indexing.loading import SUPPORTED_SUFFIXES
+from indexing.loading import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from indexing.parks import park_names
 from ui import render
 from ui.admin import AdminDesk
@@ -164,7 +164,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                         f_doc_type = gr.Textbox(label=t["f_doc_type"])
                     up_btn = gr.Button(t["upload_btn"], variant="primary", elem_id="yk-upload-btn")
                     with gr.Row():
-                        uploaded = gr.Dropdown([u.title for u in admin.uploads()], value=None, label=t["uploaded"],
+                        uploaded = gr.Dropdown(_uploaded_titles(admin), value=None, label=t["uploaded"],
                                                scale=3, elem_id="yk-uploaded")
                         del_btn = gr.Button(t["delete"], variant="stop", scale=1, elem_id="yk-delete")
 
@@ -346,8 +346,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
 
         def changed_index(report, lang_now):
             titles = _doc_titles(service)
-            return (render.ingest_markdown(report, lang_now), gr.update(choices=[u.title for u in admin.uploads()],
-                                                                        value=None),
+            return (render.ingest_markdown(report, lang_now), gr.update(choices=_uploaded_titles(admin), value=None),
                     gr.update(choices=titles), gr.update(choices=titles), _status(service, lang_now))
 
         admin_outs = [admin_msg, uploaded, docs, outline_doc, status]
@@ -495,6 +494,14 @@ def _api_errors():
         raise gr.Error(str(exc)) from exc
 
 
+def _uploaded_titles(admin: AdminDesk) -> list[str]:
+    try:
+        return [u.title for u in admin.uploads()]
+    except InputError as exc:  # a damaged uploads manifest: said in the log, the page still starts
+        log.error("%s", exc)
+        return []
+
+
 def _filters(levels, docs, parks) -> SearchFilters:
     try:
         return SearchFilters(tuple(Level.parse(v) for v in levels or ()), tuple(docs or ()), tuple(parks or ()))
@@ -592,6 +599,6 @@ def serve(settings, *, host: str | None = None, port: int | None = None, block: 
     app.queue(default_concurrency_limit=8)
     app.launch(server_name=host or settings.ui_host, server_port=port or settings.ui_port, auth=auth,
                css=CSS, head=HEAD, show_error=False, footer_links=["api"], prevent_thread_lock=not block,
-               allowed_paths=[str(settings.reports_dir.resolve())],
+               allowed_paths=[str(settings.reports_dir.resolve())], max_file_size=MAX_FILE_BYTES,
                quiet=not block)
     return app, service

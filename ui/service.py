@@ -82,10 +82,11 @@ class PolicyService:
         if self.build_state.claim():
             self._build_quietly()
 
-    def reindex(self, extra: Sequence[Path] = ()):
+    def reindex(self, extra: Sequence[Path] = (), claimed: bool = False):
         """Re-index now, adding the folders in `extra` as sources; errors are raised (and kept
-        in `build_state`). Queries wait meanwhile: only new text is embedded, so briefly."""
-        if not self.build_state.claim():
+        in `build_state`). Queries wait meanwhile: only new text is embedded, so briefly.
+        `claimed`: the caller holds the build slot already (and releases it)."""
+        if not claimed and not self.build_state.claim():
             raise InputError("an index build is running; try again when it has finished")
         return self._build(extra)
 
@@ -299,6 +300,10 @@ class BuildState:
         self.done, self.total = done, total
         if self.listener:
             self.listener(done, total)
+
+    def release(self) -> None:
+        """End a claim whatever happened (a claimed build that never started, or ended)."""
+        self.running = False
 
     def finish(self, message: str) -> None:
         self.running, self.message = False, message
