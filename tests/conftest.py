@@ -15,6 +15,11 @@ from assistant.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 NATIONAL = SHARED / "corpus-extra"
+# Debian's Chromium for the browser tests; without the background-networking flags it keeps
+# trying to reach Google's hosts from this closed network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 MINI_PLAN = """\
 为推动全市化工产业发展，制定本规划。

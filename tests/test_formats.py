@@ -10,10 +10,8 @@ import pytest
 from assistant.errors import InputError
 from indexing.loading import load_corpus, load_document
 from indexing.structure import parse_clauses
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM_ARGS as ARGS
 
 NOTICE_LINES = [
     "关于推进化工园区高质量发展的实施意见",

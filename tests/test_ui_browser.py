@@ -15,14 +15,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
+from tests.conftest import CHROMIUM, ROOT
+from tests.conftest import CHROMIUM_ARGS as ARGS
 
-ROOT = Path(__file__).resolve().parent.parent
-
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-# Without the background-networking flags Chromium keeps trying to reach Google's hosts.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
 if not CHROMIUM.exists():
