@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="say what would be added, changed and removed; write nothing")
     p.set_defaults(func=cmd_ingest)
 
-    modes = ("hybrid", "dense", "sparse")
+    modes = ("hybrid", "dense", "sparse", "cross")
     p = sub.add_parser("search", parents=[common], help="ranked clauses for a query")
     p.add_argument("query")
     p.add_argument("--top-k", type=int, default=None)

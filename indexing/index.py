@@ -3,7 +3,7 @@
     INDEX_DIR/
       CURRENT                 name of the live generation (replaced atomically)
       gen-<time>-<rand>/
-        meta.json             embedder, BM25 parameters, vocabulary fingerprint, documents
+        meta.json             embedders, BM25 parameters, vocabulary fingerprint, documents
         vocabulary.json       the jieba user dictionary and stopwords it was built with
         texts/<sha256>.txt    each document's text as indexed (citations are checked against it)
         shard/                Qdrant Edge shard (or qdrant/ for qdrant-client's local mode)
@@ -68,6 +68,8 @@ class IndexMeta:
     documents: dict[str, IndexedDocument] = field(default_factory=dict)
     created: str = ""
     schema: int = SCHEMA_VERSION
+    cross_embedder: str = ""  # the second dense model's id; "" when the index has no cross vectors
+    cross_dim: int = 0
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -136,10 +138,10 @@ def _client(settings: Settings, gen: Path):
     return client
 
 
-def create_store(settings: Settings, gen: Path, collection: str, dim: int) -> ChunkStore:
+def create_store(settings: Settings, gen: Path, collection: str, dim: int, cross_dim: int = 0) -> ChunkStore:
     if settings.store is StoreKind.EDGE:
-        return EdgeStore.create(gen / "shard", dim)
-    return ClientStore.create(_client(settings, gen), collection, dim)
+        return EdgeStore.create(gen / "shard", dim, cross_dim)
+    return ClientStore.create(_client(settings, gen), collection, dim, cross_dim)
 
 
 def open_store(settings: Settings, gen: Path, meta: IndexMeta) -> ChunkStore:

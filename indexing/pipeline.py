@@ -3,7 +3,8 @@
 Chunk ids derive from content, so a chunk that already sits in the live index keeps its
 vectors (copied, never re-embedded); only new chunks are embedded. Chunks whose document
 changed or disappeared are left behind. When the tokenizer vocabulary changes, sparse
-vectors are recomputed (cheap) while dense vectors are kept.
+vectors are recomputed (cheap) while dense vectors are kept; so are the cross-lingual
+vectors when the second model changed or was missing (about 4 ms a chunk).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.config import Settings, StoreKind
@@ -24,7 +25,7 @@ from assistant.errors import IndexProblem, InputError
 from assistant.types import Chunk, Document, context_text
 from indexing import bm25
 from indexing.chunking import chunk_document
-from indexing.embedding import Embedder
+from indexing.embedding import Embedder, make_cross_embedder
 from indexing.index import (
     TEXTS,
     VOCABULARY,
@@ -160,7 +161,10 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
 
         sparse_params = (vocabulary.fingerprint, settings.bm25_k1, settings.bm25_b)
         same_sparse = old_meta is not None and (old_meta.vocabulary, old_meta.bm25_k1, old_meta.bm25_b) == sparse_params
-        if same_sparse and old_meta.documents == documents and tuple(sources) == old_meta.sources:
+        cross = make_cross_embedder(settings)
+        cross_id = cross.model_id if cross else ""
+        same_cross = old_meta is not None and old_meta.cross_embedder == cross_id
+        if same_sparse and same_cross and old_meta.documents == documents and tuple(sources) == old_meta.sources:
             report.up_to_date, report.reused, report.generation = True, len(new_ids), old_gen.name
             report.seconds = time.perf_counter() - started
             return report
@@ -180,13 +184,13 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
         collection = f"{settings.collection}_{gen.name.replace('-', '_')}"
         store, switched = None, False
         try:
-            store = create_store(settings, gen, collection, embedder.dim)
+            store = create_store(settings, gen, collection, embedder.dim, cross.dim if cross else 0)
             if old_meta:
                 report.reused = _carry_over(settings, old_gen, old_meta, store, new_ids, payloads,
-                                            None if same_sparse else sparse_of)
+                                            None if same_sparse else sparse_of, cross, same_cross)
             report.removed = len(old_ids - new_ids)
             todo = [c for c in all_chunks if c.chunk_id not in old_ids]
-            report.embedded = _embed_and_store(todo, store, embedder, sparse_of, settings.embed_batch,
+            report.embedded = _embed_and_store(todo, store, embedder, cross, sparse_of, settings.embed_batch,
                                                progress, show_progress)
             if store.count() != len(new_ids):
                 raise IndexProblem(f"the new index holds {store.count()} chunks, expected {len(new_ids)}")
@@ -199,6 +203,7 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
                 bm25_k1=settings.bm25_k1, bm25_b=settings.bm25_b, bm25_avgdl=avgdl,
                 vocabulary=vocabulary.fingerprint, sources=tuple(sources), documents=documents,
                 created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                cross_embedder=cross_id, cross_dim=cross.dim if cross else 0,
             ))
             switch_to(index_dir, gen)
             switched = True
@@ -267,30 +272,42 @@ def _indexed(doc: Document, chunks: list[Chunk], sources: list[str]) -> IndexedD
     )
 
 
-def _carry_over(settings, old_gen, old_meta, store, keep: set[str], payloads: dict[str, dict], resparse) -> int:
+def _carry_over(settings, old_gen, old_meta, store, keep: set[str], payloads: dict[str, dict], resparse,
+                cross: Embedder | None, same_cross: bool) -> int:
     """Copy the vectors of chunks that stay; their payloads come fresh from this ingest
-    (metadata and offsets may have changed without the chunk's text changing)."""
+    (metadata and offsets may have changed without the chunk's text changing). `resparse`:
+    recompute sparse vectors (the vocabulary changed); cross vectors are recomputed when the
+    cross model changed or was missing, and dropped when there is none now."""
     old_store = open_store(settings, old_gen, old_meta)
+
+    def flush(batch: list[StoredPoint]) -> int:
+        if cross is None or not same_cross:
+            vectors = cross.embed_passages([_context(p.payload) for p in batch]) if cross and batch else None
+            batch = [replace(p, cross=None if vectors is None else vectors[i]) for i, p in enumerate(batch)]
+        store.upsert(batch)
+        return len(batch)
+
     try:
         batch, carried = [], 0
         for p in old_store.scroll(with_vectors=True):
             if p.chunk_id not in keep:
                 continue
             payload = payloads.get(p.chunk_id, p.payload)
-            sparse = resparse(context_text(payload["doc_title"], payload["heading_path"], payload["text"])) \
-                if resparse else p.sparse
-            batch.append(StoredPoint(p.chunk_id, payload, p.dense, sparse))
+            sparse = resparse(_context(payload)) if resparse else p.sparse
+            batch.append(StoredPoint(p.chunk_id, payload, p.dense, sparse, p.cross))
             if len(batch) >= 256:
-                store.upsert(batch)
-                carried += len(batch)
+                carried += flush(batch)
                 batch = []
-        store.upsert(batch)
-        return carried + len(batch)
+        return carried + flush(batch)
     finally:
         old_store.close()
 
 
-def _embed_and_store(chunks, store, embedder, sparse_of, batch_size, progress, show_progress) -> int:
+def _context(payload: dict) -> str:
+    return context_text(payload["doc_title"], payload["heading_path"], payload["text"])
+
+
+def _embed_and_store(chunks, store, embedder, cross, sparse_of, batch_size, progress, show_progress) -> int:
     from tqdm import tqdm
 
     bar = tqdm(total=len(chunks), unit="chunk", desc="embedding", file=sys.stderr,
@@ -300,7 +317,8 @@ def _embed_and_store(chunks, store, embedder, sparse_of, batch_size, progress, s
         batch = chunks[i : i + batch_size]
         texts = [c.context_text() for c in batch]
         dense = embedder.embed_passages(texts)
-        store.upsert([StoredPoint(c.chunk_id, chunk_payload(c), dense[j], sparse_of(texts[j]))
+        crossed = cross.embed_passages(texts) if cross else [None] * len(batch)
+        store.upsert([StoredPoint(c.chunk_id, chunk_payload(c), dense[j], sparse_of(texts[j]), crossed[j])
                       for j, c in enumerate(batch)])
         done += len(batch)
         bar.update(len(batch))

@@ -6,8 +6,9 @@
   enough, or in its local mode (`path`).
 
 Schema on both: named dense vector `dense` (cosine), sparse vector `bm25` with the IDF
-modifier, keyword payload indexes on the metadata that filters use. Hybrid search is
-done inside Qdrant: a dense and a sparse prefetch fused by reciprocal rank fusion.
+modifier, optionally a second dense vector `cross` (the cross-lingual model), keyword payload
+indexes on the metadata that filters use. Hybrid search is done inside Qdrant: the dense,
+sparse (and cross) prefetches fused by weighted reciprocal rank fusion.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from indexing.bm25 import SparseVec
 
 DENSE = "dense"
 SPARSE = "bm25"
+CROSS = "cross"
 KEYWORD_FIELDS = ("level", "doc_title", "doc_type", "kind")
 SCROLL_PAGE = 256
 
@@ -35,6 +37,7 @@ class StoredPoint:
     payload: dict
     dense: np.ndarray | None = None
     sparse: SparseVec | None = None
+    cross: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,10 @@ class ChunkStore(Protocol):
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]: ...
 
     def query(self, dense: np.ndarray, sparse: SparseVec, *, mode: SearchMode, filters: SearchFilters,
-              limit: int, prefetch_limit: int, rrf_k: int,
-              weights: tuple[float, float] = (1.0, 1.0)) -> list[ScoredChunk]: ...
+              limit: int, prefetch_limit: int, rrf_k: int, weights: tuple[float, ...] = (1.0, 1.0),
+              cross: np.ndarray | None = None) -> list[ScoredChunk]:
+        """Hybrid mode fuses dense, sparse and — when `cross` is given — the cross vector's
+        lists, `weights` in that order."""
 
     def count(self) -> int: ...
 
@@ -66,7 +71,7 @@ class EdgeStore:
         self._shard = shard
 
     @classmethod
-    def create(cls, path: Path, dim: int) -> "EdgeStore":
+    def create(cls, path: Path, dim: int, cross_dim: int = 0) -> "EdgeStore":
         from qdrant_edge import (
             Distance,
             EdgeConfig,
@@ -78,8 +83,11 @@ class EdgeStore:
             UpdateOperation,
         )
 
+        vectors = {DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)}
+        if cross_dim:
+            vectors[CROSS] = EdgeVectorParams(size=cross_dim, distance=Distance.Cosine)
         config = EdgeConfig(
-            vectors={DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)},
+            vectors=vectors,
             sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
         )
         shard = EdgeShard.create(str(path), config)
@@ -99,8 +107,7 @@ class EdgeStore:
         if not points:
             return
         self._shard.update(UpdateOperation.upsert_points([
-            Point(p.chunk_id, {DENSE: [float(x) for x in p.dense],
-                               SPARSE: SparseVector(list(p.sparse.indices), list(p.sparse.values))}, p.payload)
+            Point(p.chunk_id, _vectors(p, lambda sv: SparseVector(list(sv.indices), list(sv.values))), p.payload)
             for p in points
         ]))
 
@@ -112,33 +119,29 @@ class EdgeStore:
             records, offset = self._shard.scroll(ScrollRequest(
                 offset=offset, limit=SCROLL_PAGE, with_payload=True, with_vector=with_vectors))
             for r in records:
-                yield _edge_point(r, with_vectors)
+                yield _stored_point(r, with_vectors)
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0)):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0), cross=None):
         from qdrant_edge import Fusion, Prefetch, Query, QueryRequest, SparseVector
 
         flt = _edge_filter(filters)
 
-        def dense_q():
-            return Query.Nearest([float(x) for x in dense], using=DENSE)
+        def nearest(using, vector):
+            if isinstance(vector, SparseVec):
+                return Query.Nearest(SparseVector(list(vector.indices), list(vector.values)), using=using)
+            return Query.Nearest([float(x) for x in vector], using=using)
 
-        def sparse_q():
-            return Query.Nearest(SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
-
-        if mode is SearchMode.SPARSE:
-            if sparse.empty:
-                return []
-            request = QueryRequest(limit=limit, query=sparse_q(), filter=flt, with_payload=True)
-        elif mode is SearchMode.DENSE or sparse.empty:
-            request = QueryRequest(limit=limit, query=dense_q(), filter=flt, with_payload=True)
+        lists = _ranked_lists(dense, sparse, cross, mode, weights)
+        if not lists:
+            return []
+        if len(lists) == 1:
+            request = QueryRequest(limit=limit, query=nearest(*lists[0][:2]), filter=flt, with_payload=True)
         else:
             request = QueryRequest(
-                limit=limit, query=Fusion.Rrf(k=rrf_k, weights=list(weights)), with_payload=True,
-                prefetches=[Prefetch(limit=prefetch_limit, query=dense_q(), filter=flt),
-                            Prefetch(limit=prefetch_limit, query=sparse_q(), filter=flt)],
-            )
+                limit=limit, query=Fusion.Rrf(k=rrf_k, weights=[w for _, _, w in lists]), with_payload=True,
+                prefetches=[Prefetch(limit=prefetch_limit, query=nearest(u, v), filter=flt) for u, v, _ in lists])
         return [ScoredChunk(str(p.id), float(p.score), dict(p.payload or {})) for p in self._shard.query(request)]
 
     def count(self) -> int:
@@ -168,14 +171,32 @@ def _edge_filter(filters: SearchFilters):
     return Filter(must=must)
 
 
-def _edge_point(record, with_vectors: bool) -> StoredPoint:
-    dense = sparse = None
-    if with_vectors:
-        vec = record.vector
-        dense = np.asarray(vec[DENSE], dtype=np.float32)
-        sv = vec[SPARSE]
-        sparse = SparseVec(tuple(sv.indices), tuple(sv.values))
-    return StoredPoint(str(record.id), dict(record.payload or {}), dense, sparse)
+def _ranked_lists(dense, sparse: SparseVec, cross, mode: SearchMode, weights: tuple[float, ...]):
+    """(vector name, query vector, fusion weight) of each list the mode searches: hybrid
+    fuses all the query has (BM25 has nothing to match when no token is in the vocabulary)."""
+    lists = [(DENSE, dense, SearchMode.DENSE), (SPARSE, sparse, SearchMode.SPARSE), (CROSS, cross, SearchMode.CROSS)]
+    return [(name, vector, weight) for (name, vector, own), weight in zip(lists, (*weights, 1.0, 1.0))
+            if mode in (own, SearchMode.HYBRID) and vector is not None
+            and not (isinstance(vector, SparseVec) and vector.empty)]
+
+
+def _vectors(p: StoredPoint, sparse_type) -> dict:
+    out = {DENSE: [float(x) for x in p.dense], SPARSE: sparse_type(p.sparse)}
+    if p.cross is not None:
+        out[CROSS] = [float(x) for x in p.cross]
+    return out
+
+
+def _stored_point(record, with_vectors: bool) -> StoredPoint:
+    """Either engine's record (same fields) as a StoredPoint."""
+    if not with_vectors:
+        return StoredPoint(str(record.id), dict(record.payload or {}))
+    vec = record.vector
+    sv = vec[SPARSE]
+    cross = vec.get(CROSS)
+    return StoredPoint(str(record.id), dict(record.payload or {}), np.asarray(vec[DENSE], dtype=np.float32),
+                       SparseVec(tuple(sv.indices), tuple(sv.values)),
+                       None if cross is None else np.asarray(cross, dtype=np.float32))
 
 
 # --------------------------------------------------------------------------- qdrant-client
@@ -195,14 +216,17 @@ class ClientStore:
         return QdrantClient(path=str(path))
 
     @classmethod
-    def create(cls, client, collection: str, dim: int) -> "ClientStore":
+    def create(cls, client, collection: str, dim: int, cross_dim: int = 0) -> "ClientStore":
         from qdrant_client import models
 
         if client.collection_exists(collection):
             client.delete_collection(collection)
+        vectors = {DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)}
+        if cross_dim:
+            vectors[CROSS] = models.VectorParams(size=cross_dim, distance=models.Distance.COSINE)
         client.create_collection(
             collection,
-            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            vectors_config=vectors,
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         if not _is_local(client):  # local mode filters by scanning and warns about indexes
@@ -216,10 +240,9 @@ class ClientStore:
         if not points:
             return
         self._client.upsert(self.collection, points=[
-            models.PointStruct(id=p.chunk_id, payload=p.payload, vector={
-                DENSE: [float(x) for x in p.dense],
-                SPARSE: models.SparseVector(indices=list(p.sparse.indices), values=list(p.sparse.values)),
-            }) for p in points
+            models.PointStruct(id=p.chunk_id, payload=p.payload, vector=_vectors(
+                p, lambda sv: models.SparseVector(indices=list(sv.indices), values=list(sv.values))))
+            for p in points
         ], wait=True)
 
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]:
@@ -228,38 +251,29 @@ class ClientStore:
             records, offset = self._client.scroll(self.collection, limit=SCROLL_PAGE, offset=offset,
                                                   with_payload=True, with_vectors=with_vectors)
             for r in records:
-                dense = sparse = None
-                if with_vectors:
-                    dense = np.asarray(r.vector[DENSE], dtype=np.float32)
-                    sv = r.vector[SPARSE]
-                    sparse = SparseVec(tuple(sv.indices), tuple(sv.values))
-                yield StoredPoint(str(r.id), dict(r.payload or {}), dense, sparse)
+                yield _stored_point(r, with_vectors)
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0)):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0), cross=None):
         from qdrant_client import models
 
         flt = _client_filter(filters)
 
-        def dense_q():
-            return [float(x) for x in dense]
+        def nearest(vector):
+            if isinstance(vector, SparseVec):
+                return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
+            return [float(x) for x in vector]
 
-        def sparse_q():
-            return models.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
-
-        if mode is SearchMode.SPARSE:
-            if sparse.empty:
-                return []
-            kwargs = dict(query=sparse_q(), using=SPARSE, query_filter=flt)
-        elif mode is SearchMode.DENSE or sparse.empty:
-            kwargs = dict(query=dense_q(), using=DENSE, query_filter=flt)
+        lists = _ranked_lists(dense, sparse, cross, mode, weights)
+        if not lists:
+            return []
+        if len(lists) == 1:
+            kwargs = dict(query=nearest(lists[0][1]), using=lists[0][0], query_filter=flt)
         else:
-            kwargs = dict(
-                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))),
-                prefetch=[models.Prefetch(query=dense_q(), using=DENSE, limit=prefetch_limit, filter=flt),
-                          models.Prefetch(query=sparse_q(), using=SPARSE, limit=prefetch_limit, filter=flt)],
-            )
+            kwargs = dict(query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=[w for _, _, w in lists])),
+                          prefetch=[models.Prefetch(query=nearest(v), using=u, limit=prefetch_limit, filter=flt)
+                                    for u, v, _ in lists])
         res = self._client.query_points(self.collection, limit=limit, with_payload=True, **kwargs)
         return [ScoredChunk(str(p.id), float(p.score), dict(p.payload or {})) for p in res.points]
 

