@@ -14,6 +14,7 @@ partners from the enterprise profiles. What the documents do not settle is said,
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Sequence
@@ -149,7 +150,7 @@ class EligibilityChecker:
             verdict = "encouraged"
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
-                                   item, _sentence_with(item.quote, item_terms)))
+                                   item, _sentence_with(item.quote, self._words(item_terms, text))))
         elif _CHEMICAL.search(text):
             verdict = "permitted"
             if not self.rules.general:
@@ -203,8 +204,10 @@ class EligibilityChecker:
                 continue
             # Chinese triggers in Chinese text; English text by its own triggers, where a negation
             # can be seen (its translated terms lose the "not" before them).
-            triggers = rule.triggers if zh else [t.lower() for t in rule.triggers_en]
-            hits += [(rule, t) for t in triggers if t and _affirmed(text if zh else lowered, t)]
+            if zh:
+                hits += [(rule, t) for t in rule.triggers if t and _affirmed(text, t)]
+            else:
+                hits += [(rule, t) for t in rule.triggers_en if t and _affirmed_en(lowered, t)]
         return hits
 
     def _terms(self, text: str) -> tuple[list[str], str]:
@@ -216,11 +219,24 @@ class EligibilityChecker:
         words = r.index.tokenizer.tokens(searched)
         # Product words: the corpus vocabulary (curated domain terms and terms mined from the
         # texts) knows 碳酸乙烯酯 and 水分散粒剂; ordinary words such as 布局 or 中心 are not in it.
-        domain = self._domain
+        # The glossary's product terms for English words are product words too (薄膜, 海水淡化).
+        domain = self._domain | {t for e in analysis.expansions if e.kind == "product" for t in e.terms}
         terms = [w for w in dict.fromkeys(words)
                  if len(w) >= 2 and not w.isascii() and w not in GENERIC and w in domain
                  and r.index.idf(w) >= MIN_TERM_IDF]
         return terms, searched
+
+    def _words(self, item_terms: Sequence[str], text: str) -> list[dict[str, float]]:
+        """What picks the sentence of an item to quote: each word of the description (an English
+        word with its Chinese alternatives, of which the best found counts once), by idf; the
+        matched product words count double."""
+        r = self.retriever
+        idf = r.index.idf
+        analysis = r.analyze(text)
+        words = [w for w in r.index.tokenizer.tokens(text) if not w.isascii()]
+        groups = [[w] for w in dict.fromkeys(words)] + [list(e.terms) for e in analysis.expansions]
+        return [{t: idf(t) * (2 if t in item_terms else 1) for t in g if len(t) >= 2 and t not in GENERIC}
+                for g in groups]
 
     @property
     def _domain(self) -> frozenset[str]:
@@ -312,6 +328,23 @@ def _affirmed(text: str, trigger: str) -> bool:
     return False
 
 
+def _affirmed_en(text: str, trigger: str) -> bool:
+    """An English trigger's words in order, long ones by their stem ("small tannery" in "a small
+    leather tanning workshop"), at most one word apart, and not just after a negation."""
+    return any(not _NEGATION.search(text[max(0, m.start() - 12):m.start()])
+               for m in _english_pattern(trigger.lower()).finditer(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _english_pattern(trigger: str) -> re.Pattern:
+    words = [rf"{re.escape(_STEM.sub('', w))}[a-z]*" if len(w) > 5 else rf"{re.escape(w)}s?"
+             for w in re.findall(r"[a-z0-9]+", trigger)]
+    return re.compile(r"\b" + r"(?:\W+\w+)?\W+".join(words) + r"\b")
+
+
+_STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")
+
+
 def _say(zh: bool, chinese: str, english: str) -> str:
     return chinese if zh else english
 
@@ -324,13 +357,28 @@ def _unique_rules(pairs):
             yield rule, trigger
 
 
-def _sentence_with(text: str, needles: Sequence[str]) -> str:
-    """The sentence of `text` (verbatim) naming most of the needles, longest needles weighing
-    most; the first sentence when none is named."""
-    sentences = [s.strip() for s in re.split(r"(?<=[。；])", text) if s.strip()]
+def _sentence_with(text: str, needles: Sequence[str] | list[dict[str, float]]) -> str:
+    """The sentence of `text` (verbatim) naming most of the needles — longest first, or given as
+    groups of alternatives with weights, the best of each group counting — the first sentence
+    when none is named. An item's bare name ("——涂料。") stays with the sentence after it."""
+    sentences: list[str] = []
+    for part in (s for s in re.split(r"(?<=[。；])", text) if s.strip()):
+        if sentences and len(sentences[-1].strip()) <= _SHORT_SENTENCE:
+            sentences[-1] += part
+        else:
+            sentences.append(part)
+    sentences = [s.strip() for s in sentences]
     if not sentences:
         return text
-    return max(sentences, key=lambda s: (sum(len(n) for n in needles if n and n in s), -sentences.index(s)))
+    groups = [g for g in needles if isinstance(g, dict)] or [{n: len(n)} for n in needles if n]
+
+    def score(s: str) -> float:
+        return sum(max((w for n, w in g.items() if n in s), default=0.0) for g in groups)
+
+    return max(sentences, key=lambda s: (score(s), -sentences.index(s)))
+
+
+_SHORT_SENTENCE = 10
 
 
 def _aliases(park_name: str) -> tuple[str, ...]:

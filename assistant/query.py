@@ -73,6 +73,25 @@ def singular(word: str) -> str:
     return word
 
 
+# British spellings and their American twins meet in one form, on both sides of the glossary
+# lookup (so a rule need not know the exceptions: "enterprise" becomes "enterprize" everywhere).
+_SPELLINGS = ((re.compile(r"(?<=[a-z]{2})([bt])re$"), r"\1er"),  # fibre, centre, litre
+              (re.compile(r"(?<=[a-z]{3})our$"), "or"),  # colour, flavour, odour, harbour
+              (re.compile(r"(?<=[a-z]{2})is(e|ed|er|ing|ation|ations)$"), r"iz\1"),  # fertiliser, polymerisation
+              (re.compile(r"(?<=[a-z])ys(e|ed|er|ing)$"), r"yz\1"),  # analyse, catalyse
+              (re.compile(r"sulph"), "sulf"), (re.compile(r"^aluminium$"), "aluminum"),
+              (re.compile(r"^catalogue$"), "catalog"), (re.compile(r"^programme$"), "program"),
+              (re.compile(r"^tonne$"), "ton"), (re.compile(r"(?<=[a-z]{2})ence$"), "ense"))  # licence, defence
+
+
+def canonical(word: str) -> str:
+    """The form a glossary lookup compares: singular, American spelling."""
+    word = singular(word)
+    for pattern, replacement in _SPELLINGS:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def within_one_edit(a: str, b: str) -> bool:
     """One substitution, insertion, deletion or adjacent transposition apart."""
     if a == b:
@@ -95,7 +114,7 @@ def load_glossary() -> dict[tuple[str, ...], tuple[tuple[str, ...], str]]:
         if not line.strip() or line.startswith("#"):
             continue
         en, zh, kind = (line.split("\t") + ["", ""])[:3]
-        words = tuple(singular(w) for w in _WORD.findall(en.lower()))
+        words = tuple(canonical(w) for w in _WORD.findall(en.lower()))
         if words:
             terms, _ = out.get(words, ((), kind))
             out[words] = (tuple(dict.fromkeys((*terms, *(t for t in zh.split("|") if t)))), kind)
@@ -129,7 +148,7 @@ class QueryAnalyzer:
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-                key = tuple(singular(w) for w in words[i:i + n])
+                key = tuple(canonical(w) for w in words[i:i + n])
                 if key in glossary:
                     terms, kind = glossary[key]
                     out.append(Expansion(" ".join(words[i:i + n]), terms, "glossary", kind))

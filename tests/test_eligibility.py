@@ -100,11 +100,28 @@ def test_gold_dev_split(checker):
     from evals.eligibility import run_eligibility_eval
 
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
-    assert report["overall"]["n"] == 22
+    assert report["overall"]["n"] == 38
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
 
 
-@pytest.mark.parametrize("text", ["我们的项目不属于高污染项目，计划新建抗氧剂装置。", "A plant for amine antioxidants; not energy-intensive."])
+@pytest.mark.parametrize("text", ["a small leather tanning workshop", "an electroplating workshop for hardware"])
+def test_english_triggers_match_by_stem_and_nearby_words(checker, text):
+    assert checker.check(Project(text)).verdict == "prohibited"
+
+
+@pytest.mark.parametrize("text", ["Nylon 66 fibres", "Nylon 66 fibers"])
+def test_british_and_american_spellings_find_the_same_item(checker, text):
+    report = checker.check(Project(text))
+    assert report.verdict == "encouraged" and report.reasons[0].rule.name == "高性能纤维"
+
+
+def test_the_quoted_sentence_is_the_one_naming_the_product(checker):
+    report = checker.check(Project("We want to make latex wall paint and floor coatings."))
+    assert report.reasons[0].rule.name == "涂料" and "乳胶漆" in report.reasons[0].quote
+
+
+@pytest.mark.parametrize("text", ["我们的项目不属于高污染项目，计划新建抗氧剂装置。", "A plant for amine antioxidants; not energy-intensive.",
+                                  "A high-quality, low-emission antioxidant plant."])
 def test_negated_triggers_do_not_prohibit(checker, text):
     assert checker.check(Project(text)).verdict == "encouraged"
 

@@ -69,3 +69,11 @@ def test_english_question_finds_the_chinese_clause(analyzer):
     result = r.search("How long is the pollutant discharge permit valid?", top_k=3)
     assert result.lang == "en" and result.expansions
     assert any("排污许可证有效期为五年" in h.text for h in result.hits)
+
+
+@pytest.mark.parametrize("british, american", [("fibres", "fiber"), ("fertilisers", "fertilizer"), ("sulphur", "sulfur"),
+                                               ("licence", "license"), ("colour", "color"), ("catalyse", "catalyze")])
+def test_british_and_american_spellings_meet(british, american):
+    from assistant.query import canonical
+
+    assert canonical(british) == canonical(american)
