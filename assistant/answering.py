@@ -83,8 +83,9 @@ class ExtractiveAnswerer:
     def confidence(self, analysis: AnalyzedQuery, hits: Sequence[Hit], vector=None,
                    filters: SearchFilters | None = None) -> float:
         """How well the best clauses match the question, in [0, 1]: the dense similarity of the
-        nearest clause, blended with the share of the question's words found in the top clauses.
-        Calibrated on the dev gold set (answerable against unanswerable questions)."""
+        nearest clause, blended with the share of the question's words found in one of the clauses
+        the answer is drawn from (all of them: how the retrievers' fusion orders them must not
+        matter). Calibrated on the dev gold set (answerable against unanswerable questions)."""
         if not hits:
             return 0.0
         query = analysis.text
@@ -94,7 +95,7 @@ class ExtractiveAnswerer:
         weights = self._weights(analysis)
         tokenizer = self.retriever.index.tokenizer
         lexical = max((coverage(weights, set(tokenizer.tokens(" ".join(h.heading_path) + " " + h.text)))
-                       for h in hits[:3]), default=0.0)
+                       for h in hits[:CANDIDATES]), default=0.0)
         # Blend on e5's working range: unrelated Chinese text still scores about 0.75 cosine.
         semantic = min(max((similarity - 0.75) / 0.2, 0.0), 1.0)
         score = 0.5 * semantic + 0.5 * lexical if weights else semantic

@@ -22,6 +22,12 @@ _NUM = r"[0-9０-９一二两三四五六七八九十百千万亿半]"
 UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "公顷", "亩", "mg/m³",
          "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
 
+# "how many people" asks in 人 as "多少人" does; the count's word, a word or two after "how many".
+_EN_UNITS = {"people": "人", "person": "人", "persons": "人", "employees": "人", "staff": "人", "workers": "人",
+             "companies": "家", "firms": "家", "enterprises": "家", "plants": "家", "tonnes": "吨", "tons": "吨",
+             "yuan": "元", "rmb": "元", "dollars": "美元", "usd": "美元", "hectares": "公顷", "mu": "亩"}
+_EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:[\w-]+\s+){0,2}?(" + "|".join(_EN_UNITS) + r")\b", re.I)
+
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
@@ -78,6 +84,7 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
     slots: list[Slot] = []
     if _AMOUNT_Q.search(question):
         matched = [u for u in UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", question)]
+        matched += [_EN_UNITS[m.group(1).lower()] for m in _EN_COUNT.finditer(question)]
         units = tuple(u for u in matched if not any(u != v and u in v for v in matched))  # 美元, not 元
         slots.append(Slot("amount", _AMOUNT, units, focus))
     rate = bool(_RATE_Q.search(question))  # "总投资额的多大比例" asks a rate, not a sum

@@ -59,3 +59,13 @@ def test_when_is_answered_by_a_time_limit_or_condition():
     q = "排污许可证什么时候要重新申请？"
     assert met(q, "排污许可证有效期届满，需要继续排放污染物的，应当重新申请。")
     assert not met(q, "排污单位应当依法申请排污许可证。")
+
+
+@pytest.mark.parametrize("question, unit", [("How many people are employed in the industry?", "人"),
+                                            ("How many foreign-invested chemical companies operate there?", "家"),
+                                            ("How many tonnes of antioxidants a year?", "吨")])
+def test_english_counts_ask_in_their_unit(question, unit):
+    (slot,) = [s for s in asked_slots(question, question.split()) if s.kind == "amount"]
+    assert slot.units == (unit,)
+    other = "从业人员1.2万人。" if unit == "家" else "精细化工企业共有120家。"
+    assert not slot.met_by(other, lambda w: [w]) and slot.met_by(f"共有120{unit}。", lambda w: [w])
