@@ -83,9 +83,9 @@ class ExtractiveAnswerer:
     def confidence(self, analysis: AnalyzedQuery, hits: Sequence[Hit], vector=None,
                    filters: SearchFilters | None = None) -> float:
         """How well the best clauses match the question, in [0, 1]: the dense similarity of the
-        nearest clause, blended with the share of the question's words found in one of the clauses
-        the answer is drawn from (all of them: how the retrievers' fusion orders them must not
-        matter). Calibrated on the dev gold set (answerable against unanswerable questions)."""
+        nearest clause, blended with the share of the question's words found in one of the eight
+        clauses retrieved for the answer (all of them: how the retrievers' fusion orders them should
+        not decide). Calibrated on the dev gold set (answerable against unanswerable questions)."""
         if not hits:
             return 0.0
         query = analysis.text

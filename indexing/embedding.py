@@ -122,6 +122,8 @@ class USEEmbedder:
         return self._model
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         return _unit(self._load().encode(list(texts)).reshape(len(texts), -1))
 
     def embed_query(self, text: str) -> np.ndarray:

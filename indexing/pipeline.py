@@ -151,19 +151,21 @@ def ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None = No
         report.added = sorted(set(documents) - set(before))
         report.deleted = sorted(set(before) - set(documents))
         report.changed = sorted(t for t in documents if t in before and documents[t] != before[t])
+        cross = make_cross_embedder(settings)
+        cross_id = cross.model_id if cross else ""
+        same_cross = old_meta is not None and old_meta.cross_embedder == cross_id
         if dry_run:
             report.dry_run = True
             report.embedded, report.reused = len(new_ids - old_ids), len(new_ids & old_ids)
             report.removed = len(old_ids - new_ids)
-            report.up_to_date = not (report.added or report.deleted or report.changed) and old_meta is not None
+            report.up_to_date = not (report.added or report.deleted or report.changed) and same_cross
+            if not same_cross and old_meta is not None:
+                report.warnings.append(f"the cross-lingual vectors would be {'recomputed' if cross else 'dropped'}")
             report.seconds = time.perf_counter() - started
             return report
 
         sparse_params = (vocabulary.fingerprint, settings.bm25_k1, settings.bm25_b)
         same_sparse = old_meta is not None and (old_meta.vocabulary, old_meta.bm25_k1, old_meta.bm25_b) == sparse_params
-        cross = make_cross_embedder(settings)
-        cross_id = cross.model_id if cross else ""
-        same_cross = old_meta is not None and old_meta.cross_embedder == cross_id
         if same_sparse and same_cross and old_meta.documents == documents and tuple(sources) == old_meta.sources:
             report.up_to_date, report.reused, report.generation = True, len(new_ids), old_gen.name
             report.seconds = time.perf_counter() - started

@@ -53,7 +53,7 @@ class ChunkStore(Protocol):
     def scroll(self, with_vectors: bool = False) -> Iterator[StoredPoint]: ...
 
     def query(self, dense: np.ndarray, sparse: SparseVec, *, mode: SearchMode, filters: SearchFilters,
-              limit: int, prefetch_limit: int, rrf_k: int, weights: tuple[float, ...] = (1.0, 1.0),
+              limit: int, prefetch_limit: int, rrf_k: int, weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
               cross: np.ndarray | None = None) -> list[ScoredChunk]:
         """Hybrid mode fuses dense, sparse and — when `cross` is given — the cross vector's
         lists, `weights` in that order."""
@@ -123,7 +123,7 @@ class EdgeStore:
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0), cross=None):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0, 1.0), cross=None):
         from qdrant_edge import Fusion, Prefetch, Query, QueryRequest, SparseVector
 
         flt = _edge_filter(filters)
@@ -175,7 +175,7 @@ def _ranked_lists(dense, sparse: SparseVec, cross, mode: SearchMode, weights: tu
     """(vector name, query vector, fusion weight) of each list the mode searches: hybrid
     fuses all the query has (BM25 has nothing to match when no token is in the vocabulary)."""
     lists = [(DENSE, dense, SearchMode.DENSE), (SPARSE, sparse, SearchMode.SPARSE), (CROSS, cross, SearchMode.CROSS)]
-    return [(name, vector, weight) for (name, vector, own), weight in zip(lists, (*weights, 1.0, 1.0))
+    return [(name, vector, weight) for (name, vector, own), weight in zip(lists, weights, strict=True)
             if mode in (own, SearchMode.HYBRID) and vector is not None
             and not (isinstance(vector, SparseVec) and vector.empty)]
 
@@ -255,7 +255,7 @@ class ClientStore:
             if offset is None:
                 return
 
-    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0), cross=None):
+    def query(self, dense, sparse, *, mode, filters, limit, prefetch_limit, rrf_k, weights=(1.0, 1.0, 1.0), cross=None):
         from qdrant_client import models
 
         flt = _client_filter(filters)

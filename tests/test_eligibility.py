@@ -104,6 +104,14 @@ def test_gold_dev_split(checker):
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
 
 
+@pytest.mark.parametrize("text", ["We will phase out the old catalysts and build an antioxidant plant.",
+                                  "An antioxidant plant with high-efficiency pollution control.",
+                                  "Antioxidants; the line runs at over 80% capacity.",
+                                  "Antioxidants, with energy-saving, intensive land use."])
+def test_english_triggers_need_their_words_together(checker, text):
+    assert checker.check(Project(text)).verdict == "encouraged"
+
+
 @pytest.mark.parametrize("text", ["a small leather tanning workshop", "an electroplating workshop for hardware"])
 def test_english_triggers_match_by_stem_and_nearby_words(checker, text):
     assert checker.check(Project(text)).verdict == "prohibited"

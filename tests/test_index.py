@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.config import SearchMode
+from assistant.config import SearchMode, StoreKind
 from assistant.errors import IndexProblem, InputError
 from assistant.retrieval import Retriever
 from assistant.types import Level, SearchFilters
@@ -237,8 +237,12 @@ def test_meta_records_documents_and_model(mini_settings, fake_embedder):
     assert set(meta["documents"]) == {"滨海市化工产业发展规划", "滨海市化工园区管理办法", "辽滨省化工产业指导意见"}
 
 
-def test_cross_vectors_join_an_index_built_without_them(mini_settings, fake_embedder, caplog):
+@pytest.mark.parametrize("store", list(StoreKind))
+def test_cross_vectors_join_an_index_built_without_them(mini_settings, fake_embedder, caplog, store):
+    mini_settings = mini_settings.with_(store=store)
     ingest(mini_settings.with_(cross_embedder=""), fake_embedder)
+    dry = ingest(mini_settings, fake_embedder, dry_run=True)
+    assert not dry.up_to_date and "recomputed" in " ".join(dry.warnings)
     assert read_meta(current_generation(mini_settings.index_dir)).cross_embedder == ""
     with caplog.at_level("WARNING"):
         without = _search(mini_settings, fake_embedder, "Which projects are banned from the park?")
@@ -254,7 +258,9 @@ def test_cross_vectors_join_an_index_built_without_them(mini_settings, fake_embe
     assert [h.score for h in fused.hits] != [h.score for h in plain.hits]  # a third list is fused
 
 
-def test_turning_the_cross_model_off_drops_its_vectors(mini_settings, fake_embedder):
+@pytest.mark.parametrize("store", list(StoreKind))
+def test_turning_the_cross_model_off_drops_its_vectors(mini_settings, fake_embedder, store):
+    mini_settings = mini_settings.with_(store=store)
     ingest(mini_settings, fake_embedder)
     off = mini_settings.with_(cross_embedder="")
     report = ingest(off, fake_embedder)
@@ -274,3 +280,11 @@ def test_a_cross_model_mismatch_is_refused_until_reingested(mini_settings, fake_
     _search(mini_settings.with_(cross_weight=0), fake_embedder, "抗氧剂")  # searchable without it
     assert ingest(mini_settings, fake_embedder).embedded == 0
     assert _search(mini_settings, fake_embedder, "抗氧剂").hits
+
+
+def test_hybrid_without_bm25_terms_fuses_dense_and_cross(mini_settings, fake_embedder):
+    ingest(mini_settings, fake_embedder)
+    with Retriever(mini_settings, fake_embedder) as r:
+        fused = r.search("zzzz qqqq", top_k=3).hits  # no token in the vocabulary: BM25 has nothing
+        dense = r.search("zzzz qqqq", top_k=3, mode=SearchMode.DENSE).hits
+    assert fused and all(h.score < 1 for h in fused) and fused[0].score != dense[0].score

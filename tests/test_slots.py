@@ -69,3 +69,8 @@ def test_english_counts_ask_in_their_unit(question, unit):
     assert slot.units == (unit,)
     other = "从业人员1.2万人。" if unit == "家" else "精细化工企业共有120家。"
     assert not slot.met_by(other, lambda w: [w]) and slot.met_by(f"共有120{unit}。", lambda w: [w])
+
+
+@pytest.mark.parametrize("question", ["How much money do enterprises get?", "How much subsidy can firms receive?"])
+def test_a_noun_after_a_verb_is_not_the_unit_asked(question):
+    assert all(not s.units for s in asked_slots(question, question.split()))
