@@ -20,7 +20,7 @@ from assistant.config import SearchMode
 from assistant.conversation import Turn, condense
 from assistant.query import AnalyzedQuery, Expansion, question_language
 from assistant.retrieval import Retriever, clean_query
-from assistant.slots import asked_slots
+from assistant.slots import asked_slots, english_focus
 from assistant.types import Answer, Citation, Hit, Level, SearchFilters
 from indexing.chunking import sentence_spans
 from indexing.tokenizer import curated_terms_of
@@ -64,11 +64,16 @@ class Sentence:
     score: float
 
 
-def coverage(weights: dict[str, float], text_tokens: set[str]) -> float:
+# What a question is about: each of its words with its weight (idf) and the forms that count as
+# finding it — one Chinese word, or the Chinese terms found for one English word or phrase.
+Concept = tuple[float, frozenset[str]]
+
+
+def coverage(concepts: Sequence[Concept], text_tokens: set[str]) -> float:
     """Share of the question's words, weighted by idf, that occur in a text: a rare word of the
     question missing from every clause (出让价格, 气温) says the clause is not about it."""
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in text_tokens) / total if total else 0.0
+    total = sum(w for w, _ in concepts)
+    return sum(w for w, forms in concepts if forms & text_tokens) / total if total else 0.0
 
 
 class ExtractiveAnswerer:
@@ -92,14 +97,14 @@ class ExtractiveAnswerer:
         dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector, analysis=analysis,
                                       filters=filters).hits
         similarity = dense[0].score if dense else 0.0
-        weights = self._weights(analysis)
+        weights = self._concepts(analysis)
         tokenizer = self.retriever.index.tokenizer
         lexical = max((coverage(weights, set(tokenizer.tokens(" ".join(h.heading_path) + " " + h.text)))
                        for h in hits[:CANDIDATES]), default=0.0)
         # Blend on e5's working range: unrelated Chinese text still scores about 0.75 cosine.
         semantic = min(max((similarity - 0.75) / 0.2, 0.0), 1.0)
         score = 0.5 * semantic + 0.5 * lexical if weights else semantic
-        if not self._slots_met(query, weights, hits[:5]) or self._unknown_place(analysis, hits[:5]):
+        if not self._slots_met(analysis, weights, hits[:5]) or self._unknown_place(analysis, hits[:5]):
             # asked for a price, date, rate, year… that no sentence about the question states,
             # or about a place (浙江省, 日本) that none of the clauses names
             score *= 0.5
@@ -123,24 +128,41 @@ class ExtractiveAnswerer:
                 return place
         return ""
 
-    def _slots_met(self, query: str, weights: dict[str, float], hits: Sequence[Hit]) -> bool:
-        """Does some sentence about the question state what it asks for (`assistant.slots`)?"""
+    def _slots_met(self, analysis: AnalyzedQuery, weights: Sequence[Concept], hits: Sequence[Hit]) -> bool:
+        """Does some sentence about the question state what it asks for (`assistant.slots`)? For
+        an English question, that sentence must also name what the value is of (its focus, as the
+        Chinese focus word does): "who is the director" wants a sentence about a 主任, and a focus
+        word whose Chinese no indexed text uses cannot be answered at all."""
+        query = analysis.text
         tokenizer = self.retriever.index.tokenizer
         slots = asked_slots(query, tokenizer.words(query))
         if not slots:
             return True
         about = [text for hit in hits for _, _, text in self._sentences(hit)
                  if coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE]
+        focus = english_focus(query) if analysis.lang == "en" else ""
+        expansion = next((e for e in analysis.expansions if focus and focus in e.source.split()), None)
+        if expansion is not None:
+            if not expansion.terms:
+                return False
+            about = [text for text in about if any(t in text for t in expansion.terms)]
         return all(any(slot.met_by(text, tokenizer.tokens) for text in about) for slot in slots)
 
-    def _weights(self, analysis: AnalyzedQuery) -> dict[str, float]:
-        """idf weights of the question's searchable words: for an English question, the Chinese
-        terms found for it (its English words never occur in the Chinese texts)."""
+    def _concepts(self, analysis: AnalyzedQuery) -> list[Concept]:
+        """The question's searchable words: for a Chinese question its words, each by its idf; for
+        an English one (its words never occur in the Chinese texts) each English word or phrase
+        that query analysis found Chinese terms for — found when any of those terms is, weighed
+        by the rarest, so that alternatives (聚酰亚胺 | 聚酰亚胺单体) are not counted as more words."""
         index = self.retriever.index
-        tokens = set(index.tokenizer.tokens(analysis.sparse_text)) - _QUESTION_FORMS
-        if analysis.lang == "en":
-            tokens = {t for t in tokens if not t.isascii()}
-        return {t: index.idf(t) for t in tokens}
+        tokenizer = index.tokenizer
+        if analysis.lang == "zh":
+            return [(index.idf(t), frozenset((t,))) for t in set(tokenizer.tokens(analysis.text)) - _QUESTION_FORMS]
+        concepts = []
+        for e in analysis.expansions:
+            forms = frozenset(t for t in tokenizer.tokens(" ".join(e.terms)) if not t.isascii()) - _QUESTION_FORMS
+            if forms:
+                concepts.append((max(index.idf(t) for t in forms), forms))
+        return concepts
 
     # -------------------------------------------------------------- answering
 
@@ -213,7 +235,7 @@ class ExtractiveAnswerer:
     def _select(self, analysis: AnalyzedQuery, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
         query = analysis.text
         tokenizer = self.retriever.index.tokenizer
-        weights = self._weights(analysis)
+        weights = self._concepts(analysis)
         per_clause = 3 if _LIST_Q.search(query) else 2
         candidates: list[Sentence] = []
         for hit in hits[:5]:

@@ -96,7 +96,7 @@ class Settings:
     # gold set (answerable against unanswerable questions), see README.
     abstain_below: float = 0.45
     # English questions match through translated terms, a weaker signal: their own threshold.
-    abstain_below_en: float = 0.40
+    abstain_below_en: float = 0.50
 
     # Optional LLM synthesis (`ask --llm`): any OpenAI-compatible endpoint.
     llm_base_url: str = ""

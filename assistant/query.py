@@ -40,7 +40,7 @@ def question_language(text: str) -> str:
 class Expansion:
     source: str  # the English words as typed
     terms: tuple[str, ...]  # Chinese terms used for search
-    how: str  # glossary | pinyin | cedict
+    how: str  # glossary | pinyin | cedict | absent (in the dictionary, in no indexed text)
     kind: str = ""  # glossary kind: product, industry, place, company, policy, general
 
     def to_json(self) -> dict:
@@ -168,6 +168,10 @@ class QueryAnalyzer:
                 terms = self._by_cedict(singular(word)) or self._by_cedict(word)
                 if terms:
                     out.append(Expansion(word, terms, "cedict"))
+                elif self._cedict_table().get(singular(word)) or self._cedict_table().get(word):
+                    # A word the dictionary knows but whose Chinese no indexed text uses (rent,
+                    # golf): something the documents never speak of, which `ask` weighs.
+                    out.append(Expansion(word, (), "absent"))
                 i += 1
         return out
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 _NUM = r"[0-9０-９一二两三四五六七八九十百千万亿半]"
 
 # The unit a question asks in must appear in the answer: "多少美元" is not answered by a share in %.
-UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "公顷", "亩", "mg/m³",
+UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨", "吨", "平方公里", "平方米", "米", "公顷", "亩", "mg/m³",
          "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
 
 # "how many people" asks in 人 as "多少人" does; the count's word, a word or two after "how many".
 _EN_UNITS = {"people": "人", "person": "人", "persons": "人", "employees": "人", "staff": "人", "workers": "人",
              "companies": "家", "firms": "家", "enterprises": "家", "plants": "家", "tonnes": "吨", "tons": "吨",
-             "yuan": "元", "rmb": "元", "dollars": "美元", "usd": "美元", "hectares": "公顷", "mu": "亩"}
+             "yuan": "元", "rmb": "元", "dollars": "美元", "usd": "美元", "hectares": "公顷", "mu": "亩",
+             "metres": "米", "meters": "米"}
 # Describing words may come between ("how many foreign-invested chemical companies"), not a verb's
 # helper: in "how much money do enterprises get" the count is of money, not of enterprises.
 _EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:(?!(?:do|does|did|can|could|are|is|was|were|will|would|should|"
@@ -34,8 +35,9 @@ _EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:(?!(?:do|does|did|can|could|ar
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
-_MONEY_Q = re.compile(r"多少钱|价格|价位|票价|费用|收费|费是|收入|资金|奖励|补贴|补助|投资额|总投资|销售额|出口额|总额|"
-                      r"\b(price|cost|fee|fees|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount)\b", re.I)
+_MONEY_Q = re.compile(r"多少钱|价格|价位|票价|费用|收费|费是|收入|资金|奖励|补贴|补助|投资额|总投资|销售额|出口额|总额|利润|租金|房租|"
+                      r"\b(price|cost|fee|fees|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount|profits?|rent)\b",
+                      re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(亿|万|千)?(美元|欧元|元)|美元|人民币")
 _RATE_Q = re.compile(r"费率|税率|利率|比例|比率|占比|百分之|百分比|\b(rate|percentage|proportion|ratio)\b", re.I)
 _RATE = re.compile(rf"[%％]|分之|{_NUM}成")
@@ -104,6 +106,19 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
     if _PHONE_Q.search(question):
         slots.append(Slot("phone", _PHONE))
     return slots
+
+
+_EN_FOCUS = re.compile(r"\bwho (?:is|are|was|were) (?:the |our |its )?(?:current |present |new )?([a-z-]+)|"
+                       r"\bhow (?:many|much) ([a-z-]+)|"
+                       r"\bwhat (?:is|was|are|were) the (?:total |annual |current |average |monthly |yearly )?([a-z-]+)",
+                       re.I)
+
+
+def english_focus(question: str) -> str:
+    """The word an English question asks a value of: "who is the current *director*", "how many
+    *people*", "what was the total *profit*" ("" when it has none of these shapes)."""
+    m = _EN_FOCUS.search(question)
+    return next((g.lower() for g in m.groups() if g), "") if m else ""
 
 
 def _focus(words: Sequence[str]) -> tuple[str, ...]:

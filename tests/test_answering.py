@@ -70,9 +70,9 @@ def test_bad_questions(answerer):
 
 
 def test_coverage_weighs_rare_words():
-    weights = {"出让价格": 5.0, "仙人岛": 1.0}
-    assert coverage(weights, {"仙人岛"}) == pytest.approx(1 / 6)
-    assert coverage({}, {"x"}) == 0.0
+    concepts = [(5.0, frozenset({"出让价格"})), (1.0, frozenset({"仙人岛"}))]
+    assert coverage(concepts, {"仙人岛"}) == pytest.approx(1 / 6)
+    assert coverage([], {"x"}) == 0.0
 
 
 def test_ask_cli_json_contract(mini_settings, e5, capsys, monkeypatch):
@@ -112,3 +112,11 @@ def test_company_questions_bring_company_cards_and_others_do_not(mini_settings, 
         assert not a.answer("哪些企业生产聚烯烃催化剂？", filters=SearchFilters(levels=(Level.MUNICIPAL,))).companies
         named = r.search("催化剂", filters=SearchFilters(doc_titles=("企业档案：滨海向阳科化集团",))).hits
         assert named and {h.doc_title for h in named} == {"企业档案：滨海向阳科化集团"}  # asked for by title
+
+
+def test_alternative_terms_of_one_english_word_count_once():
+    from assistant.answering import coverage
+
+    concepts = [(3.0, frozenset({"聚酰亚胺", "聚酰亚胺单体"})), (1.0, frozenset({"薄膜"}))]
+    assert coverage(concepts, {"聚酰亚胺"}) == 0.75  # one of the two forms is enough
+    assert coverage(concepts, {"聚酰亚胺", "聚酰亚胺单体", "薄膜"}) == 1.0

@@ -77,3 +77,10 @@ def test_british_and_american_spellings_meet(british, american):
     from assistant.query import canonical
 
     assert canonical(british) == canonical(american)
+
+
+def test_a_dictionary_word_no_text_uses_is_marked_absent(analyzer):
+    a, _ = analyzer
+    found = {e.source: e for e in a.analyze("Which golf courses are near the park?").expansions}
+    assert found["golf"].how == "absent" and found["golf"].terms == ()
+    assert found["park"].terms  # a word the texts use keeps its terms

@@ -74,3 +74,13 @@ def test_english_counts_ask_in_their_unit(question, unit):
 @pytest.mark.parametrize("question", ["How much money do enterprises get?", "How much subsidy can firms receive?"])
 def test_a_noun_after_a_verb_is_not_the_unit_asked(question):
     assert all(not s.units for s in asked_slots(question, question.split()))
+
+
+@pytest.mark.parametrize("question, focus", [("Who is the current director of the zone?", "director"),
+                                             ("How many people work there?", "people"),
+                                             ("What was the total profit last year?", "profit"),
+                                             ("Which products are encouraged?", "")])
+def test_english_focus(question, focus):
+    from assistant.slots import english_focus
+
+    assert english_focus(question) == focus
