@@ -176,6 +176,7 @@ def test_ui_service_streams_and_does_not_block_other_sessions(mini_settings, e5,
     FakeOpenAI.reply, FakeOpenAI.status, FakeOpenAI.delay = "排污许可证有效期为五年[1]。", 200, 1.5
     service = PolicyService(mini_settings.with_(llm_base_url=server, llm_model="m", llm_timeout=5.0), e5)
     service.build()
+    service.search("抗氧剂")  # warm (models loaded), as `serve` does at start
     try:
         searched_at = []
         started = time.perf_counter()
