@@ -49,6 +49,10 @@ _DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几
 _DATE = re.compile(rf"\d{{4}}\s*年|{_NUM}+\s*(月|日内|日起|个工作日|天内)|之日起|年底|年内|季度|期限|届满|之前|以前|之后|以后|"
                    r"[前后]，|后方可|方可|同时")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+# An address is a street and number, not the name of the place: "管委会的办公地址" is not answered by
+# a clause that names the zone.
+_ADDRESS_Q = re.compile(r"地址|住址|门牌|\baddress\b", re.I)
+_ADDRESS = re.compile(r"[0-9０-９]+\s*号|[路街道]\s*[0-9０-９]+|大街|大道")
 _PHONE_Q = re.compile(r"电话|号码|联系方式|\bphone\b|contact number", re.I)
 _PHONE = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}")
 
@@ -69,7 +73,7 @@ _FILLER = {"是", "为", "有", "要", "会", "能", "可", "可以", "需要", 
 
 @dataclass(frozen=True)
 class Slot:
-    kind: str  # amount | money | rate | date | year | phone
+    kind: str  # amount | money | rate | date | who | year | phone | address
     pattern: re.Pattern
     units: tuple[str, ...] = ()  # one of these must appear (the unit asked in)
     focus: tuple[str, ...] = ()  # the sentence must name each of these (or one of its sub-words)
@@ -105,6 +109,8 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
         slots.append(Slot("year", re.compile(year)))  # each year the question names
     if _PHONE_Q.search(question):
         slots.append(Slot("phone", _PHONE))
+    if _ADDRESS_Q.search(question):
+        slots.append(Slot("address", _ADDRESS))
     return slots
 
 

@@ -84,3 +84,10 @@ def test_english_focus(question, focus):
     from assistant.slots import english_focus
 
     assert english_focus(question) == focus
+
+
+def test_an_address_needs_a_street_and_number():
+    question = "仙人岛能源化工区管委会的办公地址在哪里？"
+    (slot,) = [s for s in asked_slots(question, list(jieba.cut(question))) if s.kind == "address"]
+    assert not slot.met_by("推动仙人岛建设全省重要高端精细化工产业基地。", lambda w: [w])
+    assert slot.met_by("管委会位于仙人岛大街18号。", lambda w: [w])
