@@ -149,9 +149,10 @@ def test_answer_eval_on_a_mini_gold_set(mini_index, tmp_path):
 def test_every_quote_of_every_answer_is_verbatim_on_the_full_corpus(full_index):
     from evals.answers import run_answer_eval
 
-    for part in ("dev", "heldout"):
+    for part in ("dev", "heldout", "heldout-fresh"):
         report = run_answer_eval(full_index, ROOT / "evals" / "gold" / f"{part}.jsonl")
-        assert report["quotes"] > 50 and report["quote_verbatim_rate"] == 1.0
-        zh = report["by_lang"]["zh"]
-        # Regression guards under the measured values in the README.
-        assert zh["answered_rate"] >= 0.9 and zh["citation_hit_rate"] >= 0.85
+        assert report["quotes"] > 10 and report["quote_verbatim_rate"] == 1.0
+        if part != "heldout-fresh":  # English only
+            zh = report["by_lang"]["zh"]
+            # Regression guards under the measured values in the README.
+            assert report["quotes"] > 50 and zh["answered_rate"] >= 0.9 and zh["citation_hit_rate"] >= 0.85
