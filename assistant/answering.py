@@ -97,14 +97,14 @@ class ExtractiveAnswerer:
         dense = self.retriever.search(query, top_k=1, mode=SearchMode.DENSE, vector=vector, analysis=analysis,
                                       filters=filters).hits
         similarity = dense[0].score if dense else 0.0
-        weights = self._concepts(analysis)
+        concepts = self._concepts(analysis)
         tokenizer = self.retriever.index.tokenizer
-        lexical = max((coverage(weights, set(tokenizer.tokens(" ".join(h.heading_path) + " " + h.text)))
+        lexical = max((coverage(concepts, set(tokenizer.tokens(" ".join(h.heading_path) + " " + h.text)))
                        for h in hits[:CANDIDATES]), default=0.0)
         # Blend on e5's working range: unrelated Chinese text still scores about 0.75 cosine.
         semantic = min(max((similarity - 0.75) / 0.2, 0.0), 1.0)
-        score = 0.5 * semantic + 0.5 * lexical if weights else semantic
-        if not self._slots_met(analysis, weights, hits[:5]) or self._unknown_place(analysis, hits[:5]):
+        score = 0.5 * semantic + 0.5 * lexical if concepts else semantic
+        if not self._slots_met(analysis, concepts, hits[:5]) or self._unknown_place(analysis, hits[:5]):
             # asked for a price, date, rate, year… that no sentence about the question states,
             # or about a place (浙江省, 日本) that none of the clauses names
             score *= 0.5
@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
                 return place
         return ""
 
-    def _slots_met(self, analysis: AnalyzedQuery, weights: Sequence[Concept], hits: Sequence[Hit]) -> bool:
+    def _slots_met(self, analysis: AnalyzedQuery, concepts: Sequence[Concept], hits: Sequence[Hit]) -> bool:
         """Does some sentence about the question state what it asks for (`assistant.slots`)? For
         an English question, that sentence must also name what the value is of (its focus, as the
         Chinese focus word does): "who is the director" wants a sentence about a 主任, and a focus
@@ -139,7 +139,7 @@ class ExtractiveAnswerer:
         if not slots:
             return True
         about = [text for hit in hits for _, _, text in self._sentences(hit)
-                 if coverage(weights, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE]
+                 if coverage(concepts, set(tokenizer.tokens(text))) >= AMOUNT_COVERAGE]
         focus = english_focus(query) if analysis.lang == "en" else ""
         expansion = next((e for e in analysis.expansions if focus and focus in e.source.split()), None)
         if expansion is not None:
@@ -235,13 +235,13 @@ class ExtractiveAnswerer:
     def _select(self, analysis: AnalyzedQuery, hits: Sequence[Hit], max_points: int = MAX_POINTS) -> list[Sentence]:
         query = analysis.text
         tokenizer = self.retriever.index.tokenizer
-        weights = self._concepts(analysis)
+        concepts = self._concepts(analysis)
         per_clause = 3 if _LIST_Q.search(query) else 2
         candidates: list[Sentence] = []
         for hit in hits[:5]:
             place = set(tokenizer.tokens(" ".join(hit.heading_path)))
             for s, e, text in self._sentences(hit):
-                lexical = coverage(weights, set(tokenizer.tokens(text)) | place)
+                lexical = coverage(concepts, set(tokenizer.tokens(text)) | place)
                 # The fused rank carries the dense side (and everything for English questions).
                 candidates.append(Sentence(hit, s, e, text, lexical + 0.6 / (hit.rank + 1)))
         if not candidates or max_points < 1:
