@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.errors import InputError
-from assistant.query import question_language
+from assistant.query import AnalyzedQuery, question_language
 from assistant.retrieval import Retriever, clean_query
 from assistant.rules import Rule, RuleBook, packaged_rules
 from indexing.parks import parks as park_table
@@ -130,7 +130,7 @@ class EligibilityChecker:
         text = clean_query(project.text, self.retriever.settings.max_query_chars)
         lang = question_language(project.description or text)
         zh = lang == "zh"
-        terms, searched = self._terms(text)
+        terms, searched, analysis = self._terms(text)
         reasons: list[Finding] = []
         not_settled: list[str] = []
         assumptions: list[str] = []
@@ -150,7 +150,7 @@ class EligibilityChecker:
             verdict = "encouraged"
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
-                                   item, _sentence_with(item.quote, self._words(item_terms, text))))
+                                   item, _sentence_with(item.quote, self._words(item_terms, text, analysis))))
         elif _CHEMICAL.search(text):
             verdict = "permitted"
             if not self.rules.general:
@@ -210,7 +210,7 @@ class EligibilityChecker:
                 hits += [(rule, t) for t in rule.triggers_en if t and _affirmed_en(lowered, t)]
         return hits
 
-    def _terms(self, text: str) -> tuple[list[str], str]:
+    def _terms(self, text: str) -> tuple[list[str], str, AnalyzedQuery]:
         """The description's significant Chinese words (rare enough in the corpus to single out
         a product), and the Chinese text to look triggers up in (with English words translated)."""
         r = self.retriever
@@ -224,15 +224,14 @@ class EligibilityChecker:
         terms = [w for w in dict.fromkeys(words)
                  if len(w) >= 2 and not w.isascii() and w not in GENERIC and (w in self._domain or w in products)
                  and r.index.idf(w) >= MIN_TERM_IDF]
-        return terms, searched
+        return terms, searched, analysis
 
-    def _words(self, item_terms: Sequence[str], text: str) -> list[dict[str, float]]:
+    def _words(self, item_terms: Sequence[str], text: str, analysis: AnalyzedQuery) -> list[dict[str, float]]:
         """What picks the sentence of an item to quote: each word of the description (an English
         word with its Chinese alternatives, of which the best found counts once), by idf; the
         matched product words count double."""
         r = self.retriever
         idf = r.index.idf
-        analysis = r.analyze(text)
         words = [w for w in r.index.tokenizer.tokens(text) if not w.isascii()]
         groups = [[w] for w in dict.fromkeys(words)] + [list(e.terms) for e in analysis.expansions]
         return [{t: idf(t) * (2 if t in item_terms else 1) for t in g if len(t) >= 2 and t not in GENERIC}
@@ -277,7 +276,8 @@ class EligibilityChecker:
             said_in_item = item is not None and any(a in item.quote for a in aliases)
             said_in_park = any(k in park.quote for k in keys)
             if said_in_item or said_in_park:
-                quote = _sentence_with(item.quote, aliases) if said_in_item else _sentence_with(park.quote, keys)
+                quote = _sentence_with(item.quote, _by_length(aliases)) if said_in_item \
+                    else _sentence_with(park.quote, _by_length(keys))
                 rule = item if said_in_item else park
                 fits.append(ParkFit(park.name, True, Finding(
                     _say(zh, f"{park.name}的定位与该产品相符。", f"{park.name}'s positioning fits this product."),
@@ -365,10 +365,15 @@ def _unique_rules(pairs):
             yield rule, trigger
 
 
-def _sentence_with(text: str, needles: Sequence[str] | list[dict[str, float]]) -> str:
-    """The sentence of `text` (verbatim) naming most of the needles — longest first, or given as
-    groups of alternatives with weights, the best of each group counting — the first sentence
-    when none is named. An item's bare name ("——涂料。") stays with the sentence after it."""
+def _by_length(needles: Sequence[str]) -> list[dict[str, float]]:
+    """Needles as `_sentence_with` weighs them: each alone, the longer the weightier."""
+    return [{n: float(len(n))} for n in needles if n]
+
+
+def _sentence_with(text: str, groups: Sequence[dict[str, float]]) -> str:
+    """The sentence of `text` (verbatim) naming most of the needles — given as groups of
+    alternatives with weights, the best found of each group counting — the first sentence when
+    none is named. An item's bare name ("——涂料。") stays with the sentence after it."""
     sentences: list[str] = []
     for part in (s for s in re.split(r"(?<=[。；])", text) if s.strip()):
         if sentences and len(sentences[-1].strip()) <= _SHORT_SENTENCE:
@@ -378,7 +383,6 @@ def _sentence_with(text: str, needles: Sequence[str] | list[dict[str, float]]) -
     sentences = [s.strip() for s in sentences]
     if not sentences:
         return text
-    groups = [g for g in needles if isinstance(g, dict)] or [{n: len(n)} for n in needles if n]
 
     def score(s: str) -> float:
         return sum(max((w for n, w in g.items() if n in s), default=0.0) for g in groups)

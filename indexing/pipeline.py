@@ -283,7 +283,7 @@ def _carry_over(settings, old_gen, old_meta, store, keep: set[str], payloads: di
     old_store = open_store(settings, old_gen, old_meta)
 
     def flush(batch: list[StoredPoint]) -> int:
-        if cross is None or not same_cross:
+        if not same_cross:  # the model changed, came or went: recompute, or drop with the model
             vectors = cross.embed_passages([_context(p.payload) for p in batch]) if cross and batch else None
             batch = [replace(p, cross=None if vectors is None else vectors[i]) for i, p in enumerate(batch)]
         store.upsert(batch)
