@@ -104,21 +104,47 @@ def html_text(raw: str, path: str) -> tuple[str, str]:
         raise InputError(f"{path}: no text in the page")
     for br in body.find_all("br"):
         br.replace_with("\n")
-    blocks = body.find_all(["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "div"])
-    lines = []
-    for block in blocks:
-        if block.find(["p", "div", "li", "tr"]):  # a container: its children speak for it
-            continue
-        text = re.sub(r"[ \t\u3000\xa0]+", " ", block.get_text(" " if block.name == "tr" else "", strip=False))
-        lines += [t.strip() for t in text.split("\n") if t.strip()]
-    if not lines:
-        lines = [t.strip() for t in body.get_text("\n").split("\n") if t.strip()]
+    lines = _block_lines(body)
     h1 = body.find(["h1", "h2"])
     heading = h1.get_text(strip=True) if h1 else ""
     text = "\n".join(lines)
     if not re.search(r"[\u4e00-\u9fff]", text):
         raise InputError(f"{path}: the page has no Chinese text in its body")
     return heading or _site_title(title), text
+
+
+_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tbody", "thead",
+           "section", "article", "blockquote", "pre", "dl", "dt", "dd", "center")
+
+
+def _block_lines(element) -> list[str]:
+    """The lines of an element in document order: each block its own lines, and text that sits
+    directly in a container beside its blocks (`<div>第一条……<p>…</p>第二条……</div>`, common on
+    hand-edited pages) kept where it stands, not dropped."""
+    from bs4 import CData, NavigableString, Tag
+
+    lines: list[str] = []
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = re.sub(r"[ \t\u3000\xa0]+", " ", "".join(inline))
+        inline.clear()
+        lines.extend(t.strip() for t in text.split("\n") if t.strip())
+
+    for child in element.children:
+        if isinstance(child, Tag) and child.name == "tr":  # a table row a line, cells apart
+            flush()
+            inline.append(child.get_text(" "))
+            flush()
+        elif isinstance(child, Tag) and (child.name in _BLOCKS or child.find(_BLOCKS)):
+            flush()
+            lines += _block_lines(child)
+        elif isinstance(child, Tag):
+            inline.append(child.get_text(""))
+        elif type(child) in (NavigableString, CData):  # not comments or doctypes
+            inline.append(str(child))
+    flush()
+    return lines
 
 
 def _article(soup):

@@ -79,6 +79,21 @@ def test_html_keeps_the_article_and_drops_the_site(tmp_path):
     assert ("二、重点任务", "（二）提升本质安全") in paths_of(doc)
 
 
+def test_html_keeps_text_beside_blocks_in_its_order(tmp_path):
+    """Hand-edited pages put articles straight into the container, between paragraphs and tables."""
+    body = ("第一条 为规范化工园区管理，制定本办法。<br>第二条 本办法适用于全市化工园区。"
+            "<p>第三条 新建化工项目应当进入认定的化工园区。</p>第四条 园区应当设置<b>应急</b>指挥中心。"
+            "<table><tr><td>园区</td><td>仙人岛</td></tr></table>第五条 本办法自发布之日起施行。"
+            "<!-- 编辑：张三 -->")
+    (tmp_path / "page.html").write_bytes((PAGE % body).encode("gbk"))
+    lines = load_document(tmp_path / "page.html").text.splitlines()
+    expected = ["第一条 为规范化工园区管理，制定本办法。", "第二条 本办法适用于全市化工园区。",
+                "第三条 新建化工项目应当进入认定的化工园区。", "第四条 园区应当设置应急指挥中心。", "园区 仙人岛",
+                "第五条 本办法自发布之日起施行。"]
+    assert [line for line in lines if line in expected] == expected
+    assert not any("编辑" in line for line in lines)
+
+
 def test_html_without_body_text_is_refused(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><nav>首页</nav><p>  </p></body></html>", encoding="utf-8")
     with pytest.raises(InputError):
