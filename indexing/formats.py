@@ -19,6 +19,7 @@ _CLOSES = "。；：！？”）」』】…"
 _STARTS_BLOCK = re.compile(r"^\s*(第[一二三四五六七八九十百零〇\d]+[章节条]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|"
                            r"\d+[.、．]|——|[#＃]|图\s*\d)")
 _DATE_LINE = re.compile(r"[（(]?\s*(19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?")  # a signature's date
+FULL_LINE = 20  # characters: a page this wide or wider breaks sentences, not headings
 MIN_CHARS_PER_PAGE = 20  # less than this per page on average: no text layer (a scan)
 
 
@@ -59,26 +60,31 @@ def pdf_text(data: bytes, path: str) -> str:
     chars = sum(len(re.sub(r"\s", "", p)) for p in pages)
     if not pages or chars < MIN_CHARS_PER_PAGE * len(pages):
         raise InputError(f"{path}: the PDF has no text layer (a scanned document?); OCR it or give the text")
-    return "\n".join(_unwrap(p) for p in pages)
+    return "\n".join(unwrap_page(p) for p in pages)
 
 
-def _unwrap(page: str) -> str:
+def unwrap_page(page: str) -> str:
     """Join the lines a PDF broke for width back into paragraphs."""
+    lines = [line for line in (raw.strip() for raw in page.splitlines())
+             if line and not re.fullmatch(r"[-—\s]*\d+[-—\s]*", line)]  # blank lines and page numbers
+    width = max(map(len, lines), default=0)
     out: list[str] = []
-    for raw in page.splitlines():
-        line = raw.strip()
-        if not line or re.fullmatch(r"[-—\s]*\d+[-—\s]*", line):  # blank lines and page numbers
-            continue
+    for line in lines:
         if out and not out[-1].endswith(tuple(_CLOSES)) and not _STARTS_BLOCK.match(line) \
-                and not _is_heading(out[-1]) and not _DATE_LINE.fullmatch(line):
+                and not _is_heading(out[-1], width) and not _DATE_LINE.fullmatch(line):
             out[-1] += line
         else:
             out.append(line)
     return "\n".join(out)
 
 
-def _is_heading(line: str) -> bool:
-    return bool(_STARTS_BLOCK.match(line)) and len(line) <= 40 and not line.endswith(tuple(_CLOSES))
+def _is_heading(line: str, width: int) -> bool:
+    """A short numbered line of its own: "二、重点任务", "第一章 总则". The first line of a numbered
+    paragraph that the page broke ("三、新建化工项目应当进入认定的化工园区，") runs to the page's
+    full width or pauses at a comma: it continues on the next line."""
+    start = _STARTS_BLOCK.match(line)
+    return bool(start) and len(line) <= 40 and not line.endswith(tuple(_CLOSES)) \
+        and not re.search(r"[，；]", line[start.end():]) and not (width >= FULL_LINE and len(line) >= 0.9 * width)
 
 
 # Containers that government sites put the article body in.

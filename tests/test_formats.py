@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
+from indexing.formats import unwrap_page
 from indexing.loading import load_corpus, load_document
 from indexing.structure import parse_clauses
 from tests.conftest import CHROMIUM
@@ -164,3 +165,20 @@ def test_html_prefers_the_article_to_a_longer_block_of_links(tmp_path):
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
     doc = load_document(tmp_path / "page.html")
     assert "严禁高污染项目入园" in doc.text and "链接标题" not in doc.text
+
+
+def test_pdf_first_line_of_a_numbered_paragraph_is_not_a_heading():
+    page = "\n".join([
+        "二、重点任务",
+        "（一）严格项目准入",
+        "三、新建化工项目应当进入认定的化工园区并且",
+        "符合园区产业定位。",
+        "四、园区应当建立安全风险智能化管控平台，",
+        "实现信息共享。",
+        "第五条 新建、改建、扩建危险化学品生产装",
+        "置应当进行安全条件审查。",
+        "  7  ",
+    ])
+    assert unwrap_page(page).splitlines() == [
+        "二、重点任务", "（一）严格项目准入", "三、新建化工项目应当进入认定的化工园区并且符合园区产业定位。",
+        "四、园区应当建立安全风险智能化管控平台，实现信息共享。", "第五条 新建、改建、扩建危险化学品生产装置应当进行安全条件审查。"]
