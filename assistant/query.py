@@ -165,10 +165,13 @@ class QueryAnalyzer:
                     out.append(Expansion(" ".join(words[i:i + n]), terms, "pinyin", "name"))
                     i += n
                     continue
-                terms = self._by_cedict(singular(word)) or self._by_cedict(word)
+                # The dictionary glosses in American spelling: "sulphur", "colours" are tried as
+                # "sulfur", "color" when their own forms are not there.
+                forms = tuple(dict.fromkeys((singular(word), word, canonical(word))))
+                terms = next((t for t in map(self._by_cedict, forms) if t), ())
                 if terms:
                     out.append(Expansion(word, terms, "cedict"))
-                elif self._cedict_table().get(singular(word)) or self._cedict_table().get(word):
+                elif any(self._cedict_table().get(f) for f in forms):
                     # A word the dictionary knows but whose Chinese no indexed text uses (rent,
                     # golf): something the documents never speak of, which `ask` weighs.
                     out.append(Expansion(word, (), "absent"))

@@ -84,3 +84,11 @@ def test_a_dictionary_word_no_text_uses_is_marked_absent(analyzer):
     found = {e.source: e for e in a.analyze("Which golf courses are near the park?").expansions}
     assert found["golf"].how == "absent" and found["golf"].terms == ()
     assert found["park"].terms  # a word the texts use keeps its terms
+
+
+def test_dictionary_lookups_fold_british_spellings(analyzer):
+    a, _ = analyzer
+    for british, american in (("harbour", "harbor"), ("vapour", "vapor")):
+        found = {e.source: e for e in a.analyze(f"rules on the {british}").expansions}
+        assert british in found, british  # the dictionary spells it the American way
+        assert found[british].terms == a._by_cedict(american)
