@@ -39,6 +39,18 @@ def analyzer(mini_settings, fake_embedder):
         yield r.analyzer, r
 
 
+def test_every_glossary_term_is_a_word_of_the_documents():
+    """A Chinese term no document uses cannot match anything: it would only add noise."""
+    from tests.conftest import NATIONAL, ROOT
+
+    if not NATIONAL.exists():
+        pytest.skip(f"national texts not found at {NATIONAL}")
+    texts = "\n".join(p.read_text(encoding="utf-8") for folder in (ROOT / "corpus", NATIONAL)
+                      for p in sorted(folder.rglob("*")) if p.suffix in (".txt", ".md"))
+    missing = sorted({t for terms, _ in load_glossary().values() for t in terms if t not in texts})
+    assert not missing, missing
+
+
 def test_english_words_become_chinese_search_terms(analyzer):
     a, _ = analyzer
     result = a.analyze("Which catalysts are encouraged in the Xianrendao park?")
