@@ -92,6 +92,8 @@ class Settings:
     rerank_top: int = 20
     mode: SearchMode = SearchMode.HYBRID
     max_query_chars: int = 500
+    # A project description for `check` may be a pasted brief, longer than a question.
+    max_description_chars: int = 4000
     # `ask` abstains when its evidence confidence (0–1) is below this; calibrated on the dev
     # gold set (answerable against unanswerable questions), see README.
     abstain_below: float = 0.45
@@ -141,6 +143,7 @@ class Settings:
             "bm25_k1 > 0": self.bm25_k1 > 0,
             "0 <= bm25_b <= 1": 0 <= self.bm25_b <= 1,
             "max_query_chars >= 1": self.max_query_chars >= 1,
+            "max_description_chars >= 1": self.max_description_chars >= 1,
             "0 < ui_port < 65536": 0 < self.ui_port < 65536,
             "ui_auth as user:password": not self.ui_auth or ":" in self.ui_auth,
             "ui_language zh or en": self.ui_language in ("zh", "en"),

@@ -127,7 +127,7 @@ class EligibilityChecker:
 
     def check(self, project: Project) -> EligibilityReport:
         started = time.perf_counter()
-        text = clean_query(project.text, self.retriever.settings.max_query_chars)
+        text = clean_query(project.text, self.retriever.settings.max_description_chars)
         lang = question_language(project.description or text)
         zh = lang == "zh"
         terms, searched, analysis = self._terms(text)

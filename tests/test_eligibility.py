@@ -9,6 +9,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.eligibility import EligibilityChecker, Project, format_report
+from assistant.errors import InputError
 from assistant.retrieval import Retriever
 from assistant.rules import packaged_rules
 
@@ -72,6 +73,14 @@ def test_vague_description_asks_for_the_product(checker):
     assert report.questions and report.assumptions
     assert report.reasons and all(f.rule.kind == "general" for f in report.reasons)
     grounded(report)
+
+
+def test_a_pasted_brief_is_checked_and_an_overlong_one_refused(checker):
+    brief = "我们想在营口新建一套胺类抗氧剂装置。" + "项目背景：公司现有产品销往华北和东北，客户稳定。" * 30
+    assert len(brief) > checker.retriever.settings.max_query_chars
+    assert checker.check(Project(brief)).verdict == "encouraged"
+    with pytest.raises(InputError, match="4000"):
+        checker.check(Project("抗氧剂" * 1500))
 
 
 def test_a_park_that_does_not_fit_is_named_with_its_positioning(checker):
