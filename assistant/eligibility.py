@@ -25,6 +25,7 @@ from assistant.query import AnalyzedQuery, question_language
 from assistant.retrieval import Retriever, clean_query
 from assistant.rules import Rule, RuleBook, packaged_rules
 from indexing.parks import parks as park_table
+from indexing.tokenizer import curated_terms_of
 
 VERDICTS = ("encouraged", "permitted", "restricted", "prohibited", "not_covered")
 MIN_TERM_IDF = 2.5  # a description word rarer than this in the corpus can single out an item
@@ -35,7 +36,8 @@ GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企�
 _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|农药|化肥|肥料|溶剂|助剂|添加剂|催化剂|"
                        r"[烯烷苯酯胺醚酮]|\b(chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
                        r"pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
-                       r"pigments?|paints?|electroplating|plating|methanol|pvc|refinery|refining)\b", re.I)
+                       r"pigments?|paints?|electroplating|plating|methanol|pvc|refinery|refining|emulsions?|acrylics?|monomers?|"
+                       r"surfactants?|intermediates?|reactors?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -207,7 +209,7 @@ class EligibilityChecker:
             if zh:
                 hits += [(rule, t) for t in rule.triggers if t and _affirmed(text, t)]
             else:
-                hits += [(rule, t) for t in rule.triggers_en if t and _affirmed_en(lowered, t)]
+                hits += [(rule, found) for t in rule.triggers_en if t for found in [_affirmed_en(lowered, t)] if found]
         return hits
 
     def _terms(self, text: str) -> tuple[list[str], str, AnalyzedQuery]:
@@ -220,10 +222,13 @@ class EligibilityChecker:
         # Product words: the corpus vocabulary (curated domain terms and terms mined from the
         # texts) knows 碳酸乙烯酯 and 水分散粒剂; ordinary words such as 布局 or 中心 are not in it.
         # The glossary's product terms for English words are product words too (薄膜, 海水淡化).
+        # A place is where the project goes, never what it makes: 盖州市 must not single out the item
+        # that names a company of Gaizhou.
         products = {t for e in analysis.expansions if e.kind == "product" for t in e.terms}
+        places = {t for e in analysis.expansions if e.kind == "place" for t in e.terms}
         terms = [w for w in dict.fromkeys(words)
-                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and (w in self._domain or w in products)
-                 and r.index.idf(w) >= MIN_TERM_IDF]
+                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and w not in places
+                 and (w in self._domain or w in products) and r.index.idf(w) >= MIN_TERM_IDF]
         return terms, searched, analysis
 
     def _words(self, item_terms: Sequence[str], text: str, analysis: AnalyzedQuery) -> list[dict[str, float]]:
@@ -240,7 +245,7 @@ class EligibilityChecker:
     @property
     def _domain(self) -> frozenset[str]:
         if self.__domain is None:
-            self.__domain = frozenset(self.retriever.index.tokenizer.vocabulary.terms)
+            self.__domain = frozenset(self.retriever.index.tokenizer.vocabulary.terms) - set(curated_terms_of("ns"))
         return self.__domain
 
     def _best_item(self, terms: Sequence[str]) -> tuple[Rule | None, list[str]]:
@@ -311,9 +316,10 @@ class EligibilityChecker:
 
 # ------------------------------------------------------------------ helpers
 
-_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)"
+_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b|\bfar from\b)"
                        r"[\s\w-]{0,3}$", re.I)
-_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (the|any|a) (chemical )?park", re.I)
+_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (of )?(the|any|a) (chemical )?park|"
+                           r"\bnot (located )?(in|inside|within) (the|any|a) (chemical )?park", re.I)
 _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|\bin (a|the) (chemical )?park\b",
                         re.I)
 
@@ -328,26 +334,31 @@ def _affirmed(text: str, trigger: str) -> bool:
     return False
 
 
-def _affirmed_en(text: str, trigger: str) -> bool:
-    """An English trigger's words in order, and not just after a negation. Words of a trigger are
-    adjacent (a space or a hyphen between: "energy intensive" is "energy-intensive") unless the
-    trigger marks a gap with "…" ("small … tannery" in "a small leather tanning workshop"); its
-    last word is matched by its stem (tanning, tannery)."""
-    return any(not _NEGATION.search(text[max(0, m.start() - 12):m.start()])
-               for m in _english_pattern(trigger.lower()).finditer(text))
+def _affirmed_en(text: str, trigger: str) -> str:
+    """The words of the text that an English trigger finds, in order and not just after a negation
+    ("" if none). Words of a trigger are adjacent (a space or a hyphen between: "energy intensive"
+    is "energy-intensive") unless the trigger marks a gap with "…" ("small … tannery" in "a small
+    leather tanning workshop"); "|" separates alternatives within a part ("next to|near … school|
+    hospital"); the last word is matched by its stem (tanning, tannery)."""
+    return next((m.group(0) for m in _english_pattern(trigger.lower()).finditer(text)
+                 if not _NEGATION.search(text[max(0, m.start() - 12):m.start()])), "")
 
 
 @functools.lru_cache(maxsize=512)
 def _english_pattern(trigger: str) -> re.Pattern:
+    segments = [seg for seg in trigger.split("…") if re.search(r"[a-z0-9]", seg)]
     parts = []
-    for i, segment in enumerate(trigger.split("…")):
-        words = re.findall(r"[a-z0-9]+", segment)
-        if not words:
-            continue
-        last = words[-1]
-        words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if i == trigger.count("…") and len(last) > 5 else last
-        parts.append(r"[\s-]+".join(w if w.endswith("*") else rf"{re.escape(w)}s?" for w in words))
-    return re.compile(r"\b" + r"\s+(?:[a-z-]+\s+){0,2}".join(parts) + r"\b")
+    for i, segment in enumerate(segments):
+        alternatives = []
+        for alternative in segment.split("|"):
+            words = re.findall(r"[a-z0-9]+", alternative)
+            if not words:
+                continue
+            last = words[-1]
+            words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if i == len(segments) - 1 and len(last) > 5 else last
+            alternatives.append(r"[\s-]+".join(w if w.endswith("*") else rf"{re.escape(w)}s?" for w in words))
+        parts.append("(?:" + "|".join(alternatives) + ")")
+    return re.compile(r"\b" + r"\s+(?:[a-z'’-]+\s+){0,2}".join(parts) + r"\b")
 
 
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")

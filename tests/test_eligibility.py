@@ -109,8 +109,28 @@ def test_gold_dev_split(checker):
     from evals.eligibility import run_eligibility_eval
 
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
-    assert report["overall"]["n"] == 38
+    assert report["overall"]["n"] == 56
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
+
+
+@pytest.mark.parametrize("text, rule, found", [
+    ("Our pigment plant would be a few hundred metres from a primary school.", "soil-sensitive-neighbours",
+     "metres from a primary school"),
+    ("An ink plant beside the village.", "soil-sensitive-neighbours", "beside the village"),
+    ("The site is in the protection zone of a reservoir.", "drinking-water-source-zone",
+     "protection zone of a reservoir"),
+    ("Old gasifiers that are on the phase-out list, making syngas.", "obsolete-technology", "phase-out list"),
+])
+def test_english_triggers_with_alternatives_and_gaps(checker, text, rule, found):
+    report = checker.check(Project(text))
+    assert report.verdict == "prohibited"
+    reason = next(r for r in report.reasons if r.rule.id == rule)
+    assert f"“{found}”" in reason.text  # the description's own words, not the trigger's pattern
+
+
+def test_a_negated_or_distant_neighbour_is_not_a_trigger(checker):
+    report = checker.check(Project("An antioxidant plant far from any school or village."))
+    assert report.verdict == "encouraged"
 
 
 @pytest.mark.parametrize("text", ["We will phase out the old catalysts and build an antioxidant plant.",
