@@ -23,26 +23,36 @@ UNITS = ("亿美元", "万美元", "美元", "亿元", "万元", "元", "万吨"
          "毫克", "分贝", "%", "％", "人", "户", "家", "度", "小时", "天")
 
 # "how many people" asks in 人 as "多少人" does; the count's word, a word or two after "how many".
-_EN_UNITS = {"people": "人", "person": "人", "persons": "人", "employees": "人", "staff": "人", "workers": "人",
-             "companies": "家", "firms": "家", "enterprises": "家", "plants": "家", "tonnes": "吨", "tons": "吨",
-             "yuan": "元", "rmb": "元", "dollars": "美元", "usd": "美元", "hectares": "公顷", "mu": "亩",
-             "metres": "米", "meters": "米"}
+_EN_UNITS = {"people": ("人",), "person": ("人",), "persons": ("人",), "employees": ("人",), "staff": ("人",),
+             "workers": ("人",), "companies": ("家",), "firms": ("家",), "enterprises": ("家",), "plants": ("家",),
+             "tonnes": ("吨",), "tons": ("吨",), "yuan": ("元",), "rmb": ("元",), "dollars": ("美元",), "usd": ("美元",),
+             "hectares": ("公顷",), "mu": ("亩",), "metres": ("米",), "meters": ("米",), "days": ("日", "天"),
+             "hours": ("小时",), "months": ("月",), "years": ("年",)}
 # Describing words may come between ("how many foreign-invested chemical companies"), not a verb's
 # helper: in "how much money do enterprises get" the count is of money, not of enterprises.
 _EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:(?!(?:do|does|did|can|could|are|is|was|were|will|would|should|"
                        r"must|have|has|may)\b)[\w-]+\s+){0,2}?(" + "|".join(_EN_UNITS) + r")\b", re.I)
 
+# "What VOC limit in mg/m3", "the fine in yuan": the unit an English question wants its value in.
+_EN_IN_UNIT = re.compile(r"\bin (mg/m3|mg/m³|milligrams?|tonnes|tons|yuan|rmb|dollars|usd|metres|meters|hectares|mu|"
+                         r"square\s+(?:metres|meters)|square\s+(?:kilometres|kilometers)|decibels|db)\b", re.I)
+_EN_IN_UNITS = {"mg/m3": ("mg/m³", "毫克"), "mg/m³": ("mg/m³", "毫克"), "milligram": ("毫克",), "milligrams": ("毫克",),
+                "tonnes": ("吨",), "tons": ("吨",), "yuan": ("元",), "rmb": ("元",), "dollars": ("美元",), "usd": ("美元",),
+                "metres": ("米",), "meters": ("米",), "hectares": ("公顷",), "mu": ("亩",), "decibels": ("分贝",),
+                "db": ("分贝",), "square metres": ("平方米",), "square meters": ("平方米",),
+                "square kilometres": ("平方公里",), "square kilometers": ("平方公里",)}
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
 _MONEY_Q = re.compile(r"多少钱|价格|价位|票价|费用|收费|费是|收入|资金|奖励|补贴|补助|投资额|总投资|销售额|出口额|总额|利润|租金|房租|"
-                      r"\b(price|cost|fee|fees|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount|profits?|rent)\b",
+                      r"\b(price|cost|fee|fees|fines|fine(?! chemic)|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount|profits?|rent)\b",
                       re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(亿|万|千)?(美元|欧元|元)|美元|人民币")
 _RATE_Q = re.compile(r"费率|税率|利率|比例|比率|占比|百分之|百分比|\b(rate|percentage|proportion|ratio)\b", re.I)
 _RATE = re.compile(rf"[%％]|分之|{_NUM}成")
 # "when" asks for a date only as the question word: not in "what do they check when we apply".
-_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|截止|日期|^\W*when\b|\b(by|until|since) when\b|\bdeadline\b|"
+_DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|截止|日期|^\W*when\b|\b(by|until|since) when\b|"
+                     r"\bwhat(?: is|'s| was)? the deadline\b|\bdeadline (?:for|to)\b|"
                      r"\bwhat date\b|\bwhich year\b|\bhow soon\b", re.I)
 # Policy texts answer "when" with a time limit or a condition as often as with a date:
 # "竣工验收合格后，方可投入生产", "自收到申请之日起20日内".
@@ -77,11 +87,14 @@ class Slot:
     pattern: re.Pattern
     units: tuple[str, ...] = ()  # one of these must appear (the unit asked in)
     focus: tuple[str, ...] = ()  # the sentence must name each of these (or one of its sub-words)
+    years: tuple[str, ...] = ()  # and each year the question names: the value is of that year
 
     def met_by(self, sentence: str, sub_words: Callable[[str], Sequence[str]]) -> bool:
         if not self.pattern.search(sentence):
             return False
         if self.units and not any(u in sentence for u in self.units):
+            return False
+        if not all(y in sentence for y in self.years):
             return False
         return all(f in sentence or any(len(w) > 1 and w in sentence for w in sub_words(f)) for f in self.focus)
 
@@ -90,22 +103,28 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
     """The requirements a question puts on its answer; `words` is the question cut into words
     (jieba's precise mode), used to find the focus of a Chinese question."""
     focus = _focus(words)
+    # "2022年的总产值是多少亿元" is not answered by the 2025 target's 500亿元: a value asked of a
+    # year must be stated beside that year.
+    years = tuple(dict.fromkeys(m.group(0) for m in _YEAR.finditer(question)))
     slots: list[Slot] = []
-    if _AMOUNT_Q.search(question):
+    in_unit = _EN_IN_UNIT.search(question)
+    if _AMOUNT_Q.search(question) or in_unit:
         matched = [u for u in UNITS if re.search(rf"(多少|几|多)\S{{0,2}}{re.escape(u)}", question)]
-        matched += [_EN_UNITS[m.group(1).lower()] for m in _EN_COUNT.finditer(question)]
+        matched += [u for m in _EN_COUNT.finditer(question) for u in _EN_UNITS[m.group(1).lower()]]
+        if in_unit:
+            matched += _EN_IN_UNITS[" ".join(in_unit.group(1).lower().split())]
         units = tuple(u for u in matched if not any(u != v and u in v for v in matched))  # 美元, not 元
-        slots.append(Slot("amount", _AMOUNT, units, focus))
+        slots.append(Slot("amount", _AMOUNT, units, focus, years))
     rate = bool(_RATE_Q.search(question))  # "总投资额的多大比例" asks a rate, not a sum
     if rate:
-        slots.append(Slot("rate", _RATE, (), focus))
+        slots.append(Slot("rate", _RATE, (), focus, years))
     elif _MONEY_Q.search(question) and (_AMOUNT_Q.search(question) or re.search(r"\bwhat\b", question, re.I)):
-        slots.append(Slot("money", _MONEY, (), focus))
+        slots.append(Slot("money", _MONEY, (), focus, years))
     if _DATE_Q.search(question):
         slots.append(Slot("date", _DATE, (), focus))
     if _WHO_Q.search(question):
         slots.append(Slot("who", _WHO, (), focus))
-    for year in dict.fromkeys(m.group(0) for m in _YEAR.finditer(question)):
+    for year in years:
         slots.append(Slot("year", re.compile(year)))  # each year the question names
     if _PHONE_Q.search(question):
         slots.append(Slot("phone", _PHONE))
@@ -124,7 +143,9 @@ def english_focus(question: str) -> str:
     """The word an English question asks a value of: "who is the current *director*", "how many
     *people*", "what was the total *profit*" ("" when it has none of these shapes)."""
     m = _EN_FOCUS.search(question)
-    return next((g.lower() for g in m.groups() if g), "") if m else ""
+    focus = next((g.lower() for g in m.groups() if g), "") if m else ""
+    # "how many days": a span of time has no noun to look for; its unit (日, 天) is checked instead
+    return "" if focus in ("days", "hours", "months", "years") else focus
 
 
 def _focus(words: Sequence[str]) -> tuple[str, ...]:

@@ -55,6 +55,12 @@ def test_each_year_named_must_be_stated():
     assert met(q, "到2030年，单位增加值能耗比2020年下降10%。")
 
 
+def test_a_value_asked_of_a_year_is_stated_beside_that_year():
+    q = "2022年营口市精细化工行业的总产值是多少亿元？"
+    assert not met(q, "到2025年，全市精细化工行业实现总产值500亿元。")  # another year's value
+    assert met(q, "2022年，全市精细化工行业实现总产值320亿元。")
+
+
 def test_when_is_answered_by_a_time_limit_or_condition():
     q = "排污许可证什么时候要重新申请？"
     assert met(q, "排污许可证有效期届满，需要继续排放污染物的，应当重新申请。")
@@ -71,6 +77,24 @@ def test_english_counts_ask_in_their_unit(question, unit):
     assert not slot.met_by(other, lambda w: [w]) and slot.met_by(f"共有120{unit}。", lambda w: [w])
 
 
+@pytest.mark.parametrize("question, units", [("What VOC emission limit in mg/m3 applies to coating plants?", ("mg/m³", "毫克")),
+                                             ("What is the fine in yuan for a late report?", ("元",)),
+                                             ("How large is the park in square kilometres?", ("平方公里",)),
+                                             ("How many days does the authority have to decide?", ("日", "天"))])
+def test_english_units_asked_for(question, units):
+    (slot,) = [s for s in asked_slots(question, question.split()) if s.kind == "amount"]
+    assert slot.units == units
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("If a firm does not correct this within the deadline, what fine can it face?", {"money"}),
+    ("What is the deadline for the application?", {"date"}),
+    ("By 2025, by how much will the fine chemical industry cut energy use?", {"amount", "year"}),
+])
+def test_english_fines_and_deadlines(question, kinds):
+    assert {s.kind for s in asked_slots(question, question.split())} == kinds
+
+
 @pytest.mark.parametrize("question", ["How much money do enterprises get?", "How much subsidy can firms receive?"])
 def test_a_noun_after_a_verb_is_not_the_unit_asked(question):
     assert all(not s.units for s in asked_slots(question, question.split()))
@@ -79,7 +103,8 @@ def test_a_noun_after_a_verb_is_not_the_unit_asked(question):
 @pytest.mark.parametrize("question, focus", [("Who is the current director of the zone?", "director"),
                                              ("How many people work there?", "people"),
                                              ("What was the total profit last year?", "profit"),
-                                             ("Which products are encouraged?", "")])
+                                             ("Which products are encouraged?", ""),
+                                             ("How many days does the authority have?", "")])
 def test_english_focus(question, focus):
     from assistant.slots import english_focus
 
