@@ -139,6 +139,13 @@ class QueryAnalyzer:
             return AnalyzedQuery(text, lang)
         return AnalyzedQuery(text, lang, tuple(self._expand(words)))
 
+    def load_tables(self) -> None:
+        """Build the glossary, pinyin and dictionary tables now (about 3 s) rather than on the
+        first English question that needs them."""
+        self._glossary_table()
+        self._pinyin_table()
+        self._cedict_table()
+
     # ------------------------------------------------------------------ lookups
 
     def _expand(self, words: list[str]) -> list[Expansion]:

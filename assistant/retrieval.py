@@ -101,6 +101,12 @@ class Retriever:
                          for i, (h, score) in enumerate(self.reranker.rerank(text, hits, top_k)))
         return SearchResult(text, hits, (time.perf_counter() - started) * 1000, analysis.lang, analysis.expansions)
 
+    def warm_up(self) -> None:
+        """Load the model, jieba and the English query tables (CC-CEDICT, pinyin) now, not on the
+        first question: a server does it at start, a timed run before its first question."""
+        self.search("营口精细化工")
+        self.analyzer.load_tables()
+
     def analyze(self, text: str) -> AnalyzedQuery:
         if self.settings.query_expansion:
             return self.analyzer.analyze(text)

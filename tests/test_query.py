@@ -104,3 +104,9 @@ def test_dictionary_lookups_fold_british_spellings(analyzer):
         found = {e.source: e for e in a.analyze(f"rules on the {british}").expansions}
         assert british in found, british  # the dictionary spells it the American way
         assert found[british].terms == a._by_cedict(american)
+
+
+def test_warm_up_builds_the_english_tables_before_the_first_question(analyzer):
+    a, r = analyzer
+    r.warm_up()
+    assert a._glossary is not None and a._pinyin is not None and a._cedict is not None

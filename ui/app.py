@@ -584,9 +584,7 @@ def serve(settings, *, host: str | None = None, port: int | None = None, block: 
     service = PolicyService(settings)
     try:
         service.open()
-        # Load the model, jieba and the English query tables now, not on the first question.
-        service.search("营口精细化工")
-        service.search("Yingkou fine chemicals")
+        service.warm_up()
     except AssistantError as exc:
         if current_generation(settings.index_dir) is None and not any(settings.index_dir.glob("gen-*")):
             log.warning("no index at %s: building one from %s", settings.index_dir, settings.corpus_dir)

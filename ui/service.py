@@ -138,6 +138,9 @@ class PolicyService:
                 self._retriever.close()
             self._retriever = self._answerer = self._llm = None
 
+    def warm_up(self) -> None:
+        self._need().warm_up()
+
     def _need(self):
         if self._retriever is None:
             raise IndexProblem(f"no index is open at {self.settings.index_dir}; build it first "
