@@ -107,6 +107,10 @@ def test_dictionary_lookups_fold_british_spellings(analyzer):
 
 
 def test_warm_up_builds_the_english_tables_before_the_first_question(analyzer):
-    a, r = analyzer
+    from assistant.query import QueryAnalyzer
+
+    _, r = analyzer
+    fresh = r.analyzer = QueryAnalyzer(r.index)
+    assert fresh._cedict is None
     r.warm_up()
-    assert a._glossary is not None and a._pinyin is not None and a._cedict is not None
+    assert fresh._glossary is not None and fresh._pinyin is not None and fresh._cedict is not None
