@@ -37,7 +37,7 @@ _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀
                        r"[烯烷苯酯胺醚酮]|\b(chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
                        r"pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
                        r"pigments?|paints?|electroplating|plating|methanol|pvc|refinery|refining|emulsions?|acrylics?|monomers?|"
-                       r"surfactants?|intermediates?|reactors?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
+                       r"surfactants?|intermediates?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -129,7 +129,7 @@ class EligibilityChecker:
 
     def check(self, project: Project) -> EligibilityReport:
         started = time.perf_counter()
-        text = clean_query(project.text, self.retriever.settings.max_description_chars)
+        text = clean_query(project.text, self.retriever.settings.max_description_chars, "project description")
         lang = question_language(project.description or text)
         zh = lang == "zh"
         terms, searched, analysis = self._terms(text)
@@ -199,7 +199,6 @@ class EligibilityChecker:
         into_park = bool(_INTO_PARK.search(text)) or (not outside and bool(_named_park(project.park)
                                                                               or _named_park(searched)))
         zh = question_language(project.description or text) == "zh"
-        lowered = text.lower()
         hits = []
         for rule in self.rules.prohibitions:
             if rule.scope == "outside-park" and into_park:
@@ -209,7 +208,7 @@ class EligibilityChecker:
             if zh:
                 hits += [(rule, t) for t in rule.triggers if t and _affirmed(text, t)]
             else:
-                hits += [(rule, found) for t in rule.triggers_en if t for found in [_affirmed_en(lowered, t)] if found]
+                hits += [(rule, found) for t in rule.triggers_en if t and (found := _affirmed_en(text, t))]
         return hits
 
     def _terms(self, text: str) -> tuple[list[str], str, AnalyzedQuery]:
@@ -316,12 +315,18 @@ class EligibilityChecker:
 
 # ------------------------------------------------------------------ helpers
 
-_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b|\bfar from\b)"
+_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)"
                        r"[\s\w-]{0,3}$", re.I)
+# What keeps an English trigger from counting: a negation up to two words before it ("not located
+# near", "isn't near any", "far from"), a replacement ("replacing outdated equipment" is an upgrade),
+# or "for" just before it ("coagulants for drinking water sources" names a market, not a site).
+_NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
+                              r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)(?:[ \t-]+[\w'’-]+){0,2}[ \t-]*$"
+                              r"|\bfor[ \t]+$", re.I)
 _OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (of )?(the|any|a) (chemical )?park|"
                            r"\bnot (located )?(in|inside|within) (the|any|a) (chemical )?park", re.I)
-_INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|\bin (a|the) (chemical )?park\b",
-                        re.I)
+_INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|"
+                        r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
 
 
 def _affirmed(text: str, trigger: str) -> bool:
@@ -335,13 +340,15 @@ def _affirmed(text: str, trigger: str) -> bool:
 
 
 def _affirmed_en(text: str, trigger: str) -> str:
-    """The words of the text that an English trigger finds, in order and not just after a negation
-    ("" if none). Words of a trigger are adjacent (a space or a hyphen between: "energy intensive"
-    is "energy-intensive") unless the trigger marks a gap with "…" ("small … tannery" in "a small
-    leather tanning workshop"); "|" separates alternatives within a part ("next to|near … school|
-    hospital"); the last word is matched by its stem (tanning, tannery)."""
+    """The words of the text that an English trigger finds, as written, where nothing before them
+    takes them back (`_NOT_AFFIRMED_EN`); "" if none. Words of a trigger are adjacent (a space or a
+    hyphen between: "energy intensive" is "energy-intensive") unless the trigger marks a gap of up to
+    two words with "…" ("small … tannery" in "a small leather tanning workshop"); "|" separates
+    alternatives within a part ("next to|near … school|hospital"); the last word of each alternative
+    of the last part takes a plural, or any ending when it is long (tanning, tannery). A
+    match never runs across a line break: the items of a pasted list stay apart."""
     return next((m.group(0) for m in _english_pattern(trigger.lower()).finditer(text)
-                 if not _NEGATION.search(text[max(0, m.start() - 12):m.start()])), "")
+                 if not _NOT_AFFIRMED_EN.search(text[max(0, m.start() - 40):m.start()])), "")
 
 
 @functools.lru_cache(maxsize=512)
@@ -351,14 +358,15 @@ def _english_pattern(trigger: str) -> re.Pattern:
     for i, segment in enumerate(segments):
         alternatives = []
         for alternative in segment.split("|"):
-            words = re.findall(r"[a-z0-9]+", alternative)
+            words = [re.escape(w) for w in re.findall(r"[a-z0-9]+", alternative)]
             if not words:
                 continue
-            last = words[-1]
-            words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if i == len(segments) - 1 and len(last) > 5 else last
-            alternatives.append(r"[\s-]+".join(w if w.endswith("*") else rf"{re.escape(w)}s?" for w in words))
+            if i == len(segments) - 1:  # the thing named: a plural, or any ending of a long word
+                last = words[-1]
+                words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if len(last) > 5 else rf"{last}s?"
+            alternatives.append(r"[ \t-]+".join(words))
         parts.append("(?:" + "|".join(alternatives) + ")")
-    return re.compile(r"\b" + r"\s+(?:[a-z'’-]+\s+){0,2}".join(parts) + r"\b")
+    return re.compile(r"\b" + r"[ \t]+(?:[a-z][a-z'’-]*[ \t]+){0,2}".join(parts) + r"\b", re.I)
 
 
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")

@@ -21,7 +21,7 @@ from importlib import resources
 
 from indexing.index import OpenIndex
 
-_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # numbers are words too: nylon 66 is not nylon
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,8}$")

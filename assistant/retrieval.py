@@ -24,14 +24,14 @@ POLICY_LEVELS = tuple(lv for lv in Level if lv is not Level.ENTERPRISE)
 log = logging.getLogger(__name__)
 
 
-def clean_query(query: str, max_chars: int) -> str:
+def clean_query(query: str, max_chars: int, what: str = "query") -> str:
     if not isinstance(query, str):
-        raise InputError("the query must be text")
+        raise InputError(f"the {what} must be text")
     text = "".join(ch for ch in unicodedata.normalize("NFC", query) if ch.isprintable() or ch.isspace()).strip()
     if not text:
-        raise InputError("the query is empty; type a question or some keywords")
+        raise InputError(f"the {what} is empty; type a question or some keywords")
     if len(text) > max_chars:
-        raise InputError(f"the query is {len(text)} characters long; keep it under {max_chars}")
+        raise InputError(f"the {what} is {len(text)} characters long; keep it under {max_chars}")
     return text
 
 
@@ -105,7 +105,8 @@ class Retriever:
         """Load the model, jieba and the English query tables (CC-CEDICT, pinyin) now, not on the
         first question: a server does it at start, a timed run before its first question."""
         self.search("营口精细化工")
-        self.analyzer.load_tables()
+        if self.settings.query_expansion:
+            self.analyzer.load_tables()
 
     def analyze(self, text: str) -> AnalyzedQuery:
         if self.settings.query_expansion:

@@ -45,14 +45,16 @@ _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
 _MONEY_Q = re.compile(r"多少钱|价格|价位|票价|费用|收费|费是|收入|资金|奖励|补贴|补助|投资额|总投资|销售额|出口额|总额|利润|租金|房租|"
-                      r"\b(price|cost|fee|fees|fines|fine(?! chemic)|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount|profits?|rent)\b",
+                      r"\b(price|cost|fee|fees|fines|fined|revenue|subsid\w*|grant|bonus|turnover|invest\w* amount|profits?|rent)\b|"
+                      # the penalty, not fine chemicals, fine particles or fine-chemical products
+                      r"\b(what|the|a) fine\b(?![-\w])(?!\s+(chemi|particl|powder|grade|mesh))",
                       re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(亿|万|千)?(美元|欧元|元)|美元|人民币")
 _RATE_Q = re.compile(r"费率|税率|利率|比例|比率|占比|百分之|百分比|\b(rate|percentage|proportion|ratio)\b", re.I)
 _RATE = re.compile(rf"[%％]|分之|{_NUM}成")
 # "when" asks for a date only as the question word: not in "what do they check when we apply".
 _DATE_Q = re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|截止|日期|^\W*when\b|\b(by|until|since) when\b|"
-                     r"\bwhat(?: is|'s| was)? the deadline\b|\bdeadline (?:for|to)\b|"
+                     r"(?:^|[.?!;]\s*)\W*what(?: is|['’]s| are| was)? the deadlines?\b|\bby what deadline\b|"
                      r"\bwhat date\b|\bwhich year\b|\bhow soon\b", re.I)
 # Policy texts answer "when" with a time limit or a condition as often as with a date:
 # "竣工验收合格后，方可投入生产", "自收到申请之日起20日内".
@@ -92,7 +94,7 @@ class Slot:
     def met_by(self, sentence: str, sub_words: Callable[[str], Sequence[str]]) -> bool:
         if not self.pattern.search(sentence):
             return False
-        if self.units and not any(u in sentence for u in self.units):
+        if self.units and not any(_stated(u, sentence) for u in self.units):
             return False
         if not all(y in sentence for y in self.years):
             return False
@@ -105,7 +107,7 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
     focus = _focus(words)
     # "2022年的总产值是多少亿元" is not answered by the 2025 target's 500亿元: a value asked of a
     # year must be stated beside that year.
-    years = tuple(dict.fromkeys(m.group(0) for m in _YEAR.finditer(question)))
+    named, years = _years(question)
     slots: list[Slot] = []
     in_unit = _EN_IN_UNIT.search(question)
     if _AMOUNT_Q.search(question) or in_unit:
@@ -124,7 +126,7 @@ def asked_slots(question: str, words: Sequence[str]) -> list[Slot]:
         slots.append(Slot("date", _DATE, (), focus))
     if _WHO_Q.search(question):
         slots.append(Slot("who", _WHO, (), focus))
-    for year in years:
+    for year in named:
         slots.append(Slot("year", re.compile(year)))  # each year the question names
     if _PHONE_Q.search(question):
         slots.append(Slot("phone", _PHONE))
@@ -144,8 +146,9 @@ def english_focus(question: str) -> str:
     *people*", "what was the total *profit*" ("" when it has none of these shapes)."""
     m = _EN_FOCUS.search(question)
     focus = next((g.lower() for g in m.groups() if g), "") if m else ""
-    # "how many days": a span of time has no noun to look for; its unit (日, 天) is checked instead
-    return "" if focus in ("days", "hours", "months", "years") else focus
+    # "how many days", "what is the deadline": a span of time has no noun to look for; its unit
+    # (日, 天) or the time-limit pattern is checked instead
+    return "" if focus in ("days", "hours", "months", "years", "deadline", "deadlines") else focus
 
 
 def _focus(words: Sequence[str]) -> tuple[str, ...]:
@@ -182,3 +185,35 @@ def _is_chinese(word: str) -> bool:
 
 def _is_content(word: str) -> bool:
     return len(word) >= 2 and _is_chinese(word)
+
+
+# A span of time is stated as a number with its unit: "六十日内", "3年", "6个月" — not a date's day or
+# year ("2018年1月1日").
+_NOT_AFTER_NUMBER = "(?<![年月0-9０-９一二两三四五六七八九十百千])"
+_SPANS = {
+    "日": re.compile(rf"{_NOT_AFTER_NUMBER}{_NUM}+\s*(个工作)?日"),
+    "天": re.compile(rf"{_NUM}+\s*天"),
+    "年": re.compile(rf"{_NOT_AFTER_NUMBER}([0-9０-９]{{1,2}}|[一二两三四五六七八九十半]+)\s*个?年(?![底度末初])"),
+    "月": re.compile(rf"{_NOT_AFTER_NUMBER}([0-9０-９]{{1,2}}|[一二两三四五六七八九十半]+)\s*个月"),
+    "小时": re.compile(rf"{_NUM}+\s*小时"),
+}
+
+
+def _stated(unit: str, sentence: str) -> bool:
+    span = _SPANS.get(unit)
+    return bool(span.search(sentence)) if span else unit in sentence
+
+
+def _years(question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The years the question names, less a law's edition ("2018年修正的…", "the 2018 amendment"),
+    which no clause repeats; and of those, the years a value is asked of, less the baseline of a
+    change ("与2020年相比", "compared with 2020"), which the answer need not state beside its value."""
+    named, target = [], []
+    for m in _YEAR.finditer(question):
+        after, before = question[m.end():m.end() + 8], question[max(0, m.start() - 16):m.start()]
+        if re.match(r"\s*年?\s*(修正|修订|版|amend|revis|edition|version)", after, re.I):
+            continue
+        named.append(m.group(0))
+        if not re.search(r"(与|比|较|compared (with|to)|than|from)\s*$", before, re.I):
+            target.append(m.group(0))
+    return tuple(dict.fromkeys(named)), tuple(dict.fromkeys(target))

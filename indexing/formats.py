@@ -67,7 +67,9 @@ def unwrap_page(page: str) -> str:
     """Join the lines a PDF broke for width back into paragraphs."""
     lines = [line for line in (raw.strip() for raw in page.splitlines())
              if line and not re.fullmatch(r"[-—\s]*\d+[-—\s]*", line)]  # blank lines and page numbers
-    width = max(map(len, lines), default=0)
+    # The page's line width, from its body lines: the upper quartile of line lengths (paragraphs'
+    # last lines are short, and the widest line may be a heading), on a page with enough lines.
+    width = sorted(map(len, lines))[3 * len(lines) // 4] if len(lines) >= 5 else 0
     out: list[str] = []
     for line in lines:
         if out and not out[-1].endswith(tuple(_CLOSES)) and not _STARTS_BLOCK.match(line) \
@@ -79,12 +81,13 @@ def unwrap_page(page: str) -> str:
 
 
 def _is_heading(line: str, width: int) -> bool:
-    """A short numbered line of its own: "二、重点任务", "第一章 总则". The first line of a numbered
-    paragraph that the page broke ("三、新建化工项目应当进入认定的化工园区，") runs to the page's
-    full width or pauses at a comma: it continues on the next line."""
+    """A short numbered line of its own: "二、重点任务", "第一章 总则", "（一）开展入园项目评估，探索
+    建立低效企业退出机制". The first line of a numbered paragraph that the page broke runs to the
+    page's full width or ends at a comma ("三、新建化工项目应当进入认定的化工园区，"): it continues on
+    the next line."""
     start = _STARTS_BLOCK.match(line)
     return bool(start) and len(line) <= 40 and not line.endswith(tuple(_CLOSES)) \
-        and not re.search(r"[，；]", line[start.end():]) and not (width >= FULL_LINE and len(line) >= 0.9 * width)
+        and not line.endswith(("，", "；")) and not (width >= FULL_LINE and len(line) >= 0.9 * width)
 
 
 # Containers that government sites put the article body in.
@@ -138,7 +141,7 @@ def _block_lines(element) -> list[str]:
         lines.extend(t.strip() for t in text.split("\n") if t.strip())
 
     for child in element.children:
-        if isinstance(child, Tag) and child.name == "tr":  # a table row a line, cells apart
+        if isinstance(child, Tag) and child.name == "tr" and not child.find(_BLOCKS):  # a row a line, cells apart
             flush()
             inline.append(child.get_text(" "))
             flush()

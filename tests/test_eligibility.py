@@ -79,7 +79,7 @@ def test_a_pasted_brief_is_checked_and_an_overlong_one_refused(checker):
     brief = "我们想在营口新建一套胺类抗氧剂装置。" + "项目背景：公司现有产品销往华北和东北，客户稳定。" * 30
     assert len(brief) > checker.retriever.settings.max_query_chars
     assert checker.check(Project(brief)).verdict == "encouraged"
-    with pytest.raises(InputError, match="4000"):
+    with pytest.raises(InputError, match="project description is 4500 characters long; keep it under 4000"):
         checker.check(Project("抗氧剂" * 1500))
 
 
@@ -115,7 +115,7 @@ def test_gold_dev_split(checker):
 
 @pytest.mark.parametrize("text, rule, found", [
     ("Our pigment plant would be a few hundred metres from a primary school.", "soil-sensitive-neighbours",
-     "metres from a primary school"),
+     "hundred metres from a primary school"),
     ("An ink plant beside the village.", "soil-sensitive-neighbours", "beside the village"),
     ("The site is in the protection zone of a reservoir.", "drinking-water-source-zone",
      "protection zone of a reservoir"),
@@ -128,9 +128,19 @@ def test_english_triggers_with_alternatives_and_gaps(checker, text, rule, found)
     assert f"“{found}”" in reason.text  # the description's own words, not the trigger's pattern
 
 
-def test_a_negated_or_distant_neighbour_is_not_a_trigger(checker):
-    report = checker.check(Project("An antioxidant plant far from any school or village."))
-    assert report.verdict == "encouraged"
+@pytest.mark.parametrize("text", [
+    "An antioxidant plant far from any residential area.",
+    "An antioxidant plant, not located near any school or hospital.",
+    "Antioxidants; the site isn’t near any village.",
+    "Antioxidants; the plant is 800 metres from the nearest village.",
+    "Antioxidants for plastics. Besides hospitals, our disinfectants serve food factories.",
+    "A technical upgrade of our antioxidant line, replacing outdated equipment.",
+    "Antioxidants, and algaecide for drinking water reservoirs.",
+    "An antioxidant plant with two high-pressure reactors.",
+])
+def test_ordinary_english_descriptions_trigger_nothing(checker, text):
+    report = checker.check(Project(text))
+    assert report.verdict == "encouraged", [r.text for r in report.reasons]
 
 
 @pytest.mark.parametrize("text", ["We will phase out the old catalysts and build an antioxidant plant.",

@@ -85,12 +85,13 @@ def test_html_keeps_text_beside_blocks_in_its_order(tmp_path):
     body = ("第一条 为规范化工园区管理，制定本办法。<br>第二条 本办法适用于全市化工园区。"
             "<p>第三条 新建化工项目应当进入认定的化工园区。</p>第四条 园区应当设置<b>应急</b>指挥中心。"
             "<table><tr><td>园区</td><td>仙人岛</td></tr></table>第五条 本办法自发布之日起施行。"
+            "<table><tr><td><p>第六条 园区实行封闭管理。</p><p>第七条 园区设立消防站。</p></td></tr></table>"
             "<!-- 编辑：张三 -->")
     (tmp_path / "page.html").write_bytes((PAGE % body).encode("gbk"))
     lines = load_document(tmp_path / "page.html").text.splitlines()
     expected = ["第一条 为规范化工园区管理，制定本办法。", "第二条 本办法适用于全市化工园区。",
                 "第三条 新建化工项目应当进入认定的化工园区。", "第四条 园区应当设置应急指挥中心。", "园区 仙人岛",
-                "第五条 本办法自发布之日起施行。"]
+                "第五条 本办法自发布之日起施行。", "第六条 园区实行封闭管理。", "第七条 园区设立消防站。"]
     assert [line for line in lines if line in expected] == expected
     assert not any("编辑" in line for line in lines)
 
@@ -170,15 +171,20 @@ def test_html_prefers_the_article_to_a_longer_block_of_links(tmp_path):
 def test_pdf_first_line_of_a_numbered_paragraph_is_not_a_heading():
     page = "\n".join([
         "二、重点任务",
-        "（一）严格项目准入",
-        "三、新建化工项目应当进入认定的化工园区并且",
+        "（一）开展入园项目评估，探索建立退出机制",  # a heading, though it has a comma
+        "对现有入园项目开展综合评估，评估结果作为用地、用能",
+        "和排放指标分配的依据。",
+        "三、新建化工项目应当进入认定的化工园区并且严格",  # full width: the page broke it
         "符合园区产业定位。",
-        "四、园区应当建立安全风险智能化管控平台，",
+        "四、园区应当建立安全风险智能化管控平台，",  # ends at a comma
         "实现信息共享。",
-        "第五条 新建、改建、扩建危险化学品生产装",
-        "置应当进行安全条件审查。",
+        "第五条 新建、改建、扩建危险化学品生产装置应当",
+        "进行安全条件审查。",
         "  7  ",
     ])
     assert unwrap_page(page).splitlines() == [
-        "二、重点任务", "（一）严格项目准入", "三、新建化工项目应当进入认定的化工园区并且符合园区产业定位。",
-        "四、园区应当建立安全风险智能化管控平台，实现信息共享。", "第五条 新建、改建、扩建危险化学品生产装置应当进行安全条件审查。"]
+        "二、重点任务", "（一）开展入园项目评估，探索建立退出机制",
+        "对现有入园项目开展综合评估，评估结果作为用地、用能和排放指标分配的依据。",
+        "三、新建化工项目应当进入认定的化工园区并且严格符合园区产业定位。",
+        "四、园区应当建立安全风险智能化管控平台，实现信息共享。",
+        "第五条 新建、改建、扩建危险化学品生产装置应当进行安全条件审查。"]

@@ -100,10 +100,9 @@ def test_a_dictionary_word_no_text_uses_is_marked_absent(analyzer):
 
 def test_dictionary_lookups_fold_british_spellings(analyzer):
     a, _ = analyzer
-    for british, american in (("harbour", "harbor"), ("vapour", "vapor")):
-        found = {e.source: e for e in a.analyze(f"rules on the {british}").expansions}
-        assert british in found, british  # the dictionary spells it the American way
-        assert found[british].terms == a._by_cedict(american)
+    found = {e.source: e for e in a.analyze("rules on the harbour").expansions}
+    assert "harbour" in found  # the dictionary spells it the American way
+    assert found["harbour"].how == "cedict" and found["harbour"].terms == a._by_cedict("harbor") != ()
 
 
 def test_warm_up_builds_the_english_tables_before_the_first_question(analyzer):

@@ -61,6 +61,22 @@ def test_a_value_asked_of_a_year_is_stated_beside_that_year():
     assert met(q, "2022年，全市精细化工行业实现总产值320亿元。")
 
 
+def test_an_edition_or_a_baseline_year_need_not_stand_beside_the_value():
+    assert met("根据2018年修正的环境影响评价法，未批先建罚款多少？", "处建设项目总投资额百分之一以上百分之五以下的罚款。")
+    q = "与2020年相比，到2025年单位增加值能耗下降多少？"
+    (amount,) = [s for s in asked_slots(q, jieba.lcut(q)) if s.kind == "amount"]
+    assert amount.years == ("2025",) and amount.met_by("到2025年，单位增加值能耗下降10%。", jieba.lcut_for_search)
+
+
+def test_a_span_of_time_is_a_number_with_its_unit_not_a_date():
+    (slot,) = [s for s in asked_slots("How many days does the authority have to decide?", []) if s.kind == "amount"]
+    assert not slot.met_by("本法自2018年1月1日起施行。", lambda w: [w])
+    assert slot.met_by("应当自收到申请之日起六十日内作出决定。", lambda w: [w])
+    (slot,) = [s for s in asked_slots("How many years is the permit valid?", []) if s.kind == "amount"]
+    assert not slot.met_by("本条例自2021年3月1日起施行。", lambda w: [w])
+    assert slot.met_by("排污许可证有效期为5年。", lambda w: [w])
+
+
 def test_when_is_answered_by_a_time_limit_or_condition():
     q = "排污许可证什么时候要重新申请？"
     assert met(q, "排污许可证有效期届满，需要继续排放污染物的，应当重新申请。")
@@ -90,6 +106,10 @@ def test_english_units_asked_for(question, units):
     ("If a firm does not correct this within the deadline, what fine can it face?", {"money"}),
     ("What is the deadline for the application?", {"date"}),
     ("By 2025, by how much will the fine chemical industry cut energy use?", {"amount", "year"}),
+    ("What fine-chemical products are encouraged?", set()),
+    ("What rules apply to fine particulate matter?", set()),
+    ("What penalty applies if a firm misses the deadline to correct?", set()),
+    ("What’s the deadline?", {"date"}),
 ])
 def test_english_fines_and_deadlines(question, kinds):
     assert {s.kind for s in asked_slots(question, question.split())} == kinds

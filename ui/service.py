@@ -139,7 +139,8 @@ class PolicyService:
             self._retriever = self._answerer = self._llm = None
 
     def warm_up(self) -> None:
-        self._need().warm_up()
+        with self._lock:
+            self._need().warm_up()
 
     def _need(self):
         if self._retriever is None:
