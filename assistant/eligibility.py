@@ -153,7 +153,7 @@ class EligibilityChecker:
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
                                    item, _sentence_with(item.quote, self._words(item_terms, text, analysis))))
-        elif _CHEMICAL.search(text):
+        elif _CHEMICAL.search(text) and not _NO_PRODUCTION.search(text):
             verdict = "permitted"
             if not self.rules.general:
                 raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
@@ -320,11 +320,18 @@ _NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|�
 # What keeps an English trigger from counting: a negation up to two words before it ("not located
 # near", "isn't near any", "far from"), a replacement ("replacing outdated equipment" is an upgrade),
 # or "for" just before it ("coagulants for drinking water sources" names a market, not a site).
+# A negation reaches along a list that ends in or/and/nor: "no schools, hospitals or residential areas".
+_ITEM = r"[\w'’-]+(?:[ \t]+[\w'’-]+)?"
+_LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
 _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
-                              r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)(?:[ \t-]+[\w'’-]+){0,2}[ \t-]*$"
-                              r"|\bfor[ \t]+$", re.I)
+                              r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
+                              r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
 _OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (of )?(the|any|a) (chemical )?park|"
-                           r"\bnot (located )?(in|inside|within) (the|any|a) (chemical )?park", re.I)
+                           r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
+# A business that makes nothing (a sales office, software) is not a chemical project, whatever
+# chemicals it serves.
+_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing)\b|\bnot (a )?(production|manufacturing)\b",
+                            re.I)
 _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|"
                         r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
 

@@ -60,6 +60,12 @@ def test_english_description(checker):
     grounded(report)
 
 
+def test_a_business_that_makes_nothing_is_not_covered(checker):
+    report = checker.check(Project("A software company selling safety SaaS to chemical parks; a sales office, "
+                                   "no production or storage of any chemicals."))
+    assert report.verdict == "not_covered" and not report.reasons
+
+
 def test_not_covered_says_so_and_cites_nothing(checker):
     report = checker.check(Project("想在鲅鱼圈开一家海鲜火锅店。"))
     assert report.verdict == "not_covered"
@@ -109,7 +115,7 @@ def test_gold_dev_split(checker):
     from evals.eligibility import run_eligibility_eval
 
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
-    assert report["overall"]["n"] == 56
+    assert report["overall"]["n"] == 76
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
 
 
@@ -120,6 +126,7 @@ def test_gold_dev_split(checker):
     ("The site is in the protection zone of a reservoir.", "drinking-water-source-zone",
      "protection zone of a reservoir"),
     ("Old gasifiers that are on the phase-out list, making syngas.", "obsolete-technology", "phase-out list"),
+    ("An ink plant, not energy-intensive, next to a school.", "soil-sensitive-neighbours", "next to a school"),
 ])
 def test_english_triggers_with_alternatives_and_gaps(checker, text, rule, found):
     report = checker.check(Project(text))
@@ -137,6 +144,7 @@ def test_english_triggers_with_alternatives_and_gaps(checker, text, rule, found)
     "A technical upgrade of our antioxidant line, replacing outdated equipment.",
     "Antioxidants, and algaecide for drinking water reservoirs.",
     "An antioxidant plant with two high-pressure reactors.",
+    "Antioxidants; there are no schools, hospitals or residential areas within 3 km of the plot.",
 ])
 def test_ordinary_english_descriptions_trigger_nothing(checker, text):
     report = checker.check(Project(text))
