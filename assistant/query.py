@@ -140,7 +140,7 @@ class QueryAnalyzer:
         return AnalyzedQuery(text, lang, tuple(self._expand(words)))
 
     def load_tables(self) -> None:
-        """Build the glossary, pinyin and dictionary tables now (about 3 s) rather than on the
+        """Build the glossary, pinyin and dictionary tables now (about 2 s) rather than on the
         first English question that needs them."""
         self._glossary_table()
         self._pinyin_table()

@@ -89,7 +89,7 @@ class Slot:
     pattern: re.Pattern
     units: tuple[str, ...] = ()  # one of these must appear (the unit asked in)
     focus: tuple[str, ...] = ()  # the sentence must name each of these (or one of its sub-words)
-    years: tuple[str, ...] = ()  # and each year the question names: the value is of that year
+    years: tuple[str, ...] = ()  # the years the value is asked of (not an edition or a baseline)
 
     def met_by(self, sentence: str, sub_words: Callable[[str], Sequence[str]]) -> bool:
         if not self.pattern.search(sentence):
