@@ -36,11 +36,9 @@ _EN_COUNT = re.compile(r"\bhow (?:many|much)\s+(?:(?!(?:do|does|did|can|could|ar
 # "What VOC limit in mg/m3", "the fine in yuan": the unit an English question wants its value in.
 _EN_IN_UNIT = re.compile(r"\bin (mg/m3|mg/m³|milligrams?|tonnes|tons|yuan|rmb|dollars|usd|metres|meters|hectares|mu|"
                          r"square\s+(?:metres|meters)|square\s+(?:kilometres|kilometers)|decibels|db)\b", re.I)
-_EN_IN_UNITS = {"mg/m3": ("mg/m³", "毫克"), "mg/m³": ("mg/m³", "毫克"), "milligram": ("毫克",), "milligrams": ("毫克",),
-                "tonnes": ("吨",), "tons": ("吨",), "yuan": ("元",), "rmb": ("元",), "dollars": ("美元",), "usd": ("美元",),
-                "metres": ("米",), "meters": ("米",), "hectares": ("公顷",), "mu": ("亩",), "decibels": ("分贝",),
-                "db": ("分贝",), "square metres": ("平方米",), "square meters": ("平方米",),
-                "square kilometres": ("平方公里",), "square kilometers": ("平方公里",)}
+_EN_IN_UNITS = {**_EN_UNITS, "mg/m3": ("mg/m³", "毫克"), "mg/m³": ("mg/m³", "毫克"), "milligram": ("毫克",),
+                "milligrams": ("毫克",), "decibels": ("分贝",), "db": ("分贝",), "square metres": ("平方米",),
+                "square meters": ("平方米",), "square kilometres": ("平方公里",), "square kilometers": ("平方公里",)}
 _AMOUNT_Q = re.compile(r"多少|(?<!哪)几[年个级次天月户家项类条倍成]|多大|多长|多久|多高|比例|百分之|\bhow (many|much|long)\b|"
                        r"\bwhat (percentage|share|ratio|proportion)\b", re.I)
 _AMOUNT = re.compile(rf"[0-9０-９]|{_NUM}[年个级次天日月户家项类条倍成%％吨元人分]|分之|百分")
