@@ -138,8 +138,9 @@ class EligibilityChecker:
         assumptions: list[str] = []
         questions: list[str] = []
 
-        banned = self._prohibitions(project, text, searched)
-        item, item_terms = self._best_item(terms)
+        not_a_plant = bool(_NOT_A_PLANT.search(text)) and not _A_PLANT.search(text)
+        banned = [] if not_a_plant else self._prohibitions(project, text, searched)
+        item, item_terms = (None, []) if not_a_plant else self._best_item(terms)
         if banned:
             worst = "prohibited" if any(r.verdict == "prohibited" for r, _ in banned) else "restricted"
             verdict = worst
@@ -153,7 +154,7 @@ class EligibilityChecker:
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
                                    item, _sentence_with(item.quote, self._words(item_terms, text, analysis))))
-        elif _CHEMICAL.search(text) and not _NO_PRODUCTION.search(text):
+        elif _CHEMICAL.search(text) and not _NO_PRODUCTION.search(text) and not not_a_plant:
             verdict = "permitted"
             if not self.rules.general:
                 raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
@@ -196,8 +197,9 @@ class EligibilityChecker:
         energy-intensive"), and the outside-park rules only for a project not going into a park."""
         # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
         outside = _OUTSIDE_PARK.search(text)
-        into_park = bool(_INTO_PARK.search(text)) or (not outside and bool(_named_park(project.park)
-                                                                              or _named_park(searched)))
+        into_park = any(not _MUST_BEFORE.search(text[max(0, m.start() - 40):m.start()])
+                        for m in _INTO_PARK.finditer(text)) \
+            or (not outside and bool(_named_park(project.park) or _named_park(searched)))
         zh = question_language(project.description or text) == "zh"
         hits = []
         for rule in self.rules.prohibitions:
@@ -334,6 +336,18 @@ _NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing
                             re.I)
 _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|"
                         r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
+# "Do we have to move into a park?", "是否必须入园": a question about an obligation, not a plan to move.
+_MUST_BEFORE = re.compile(r"(\b(have|has|need|needs|required|forced|obliged) to|\bmust|必须|需要|要不要|是否要)[\w\s]{0,24}$",
+                          re.I)
+# What the project itself is, when it is no plant at all: "set up a bilingual kindergarten", "开一家餐厅".
+# Beside homes and schools a plant is a risk; the kindergarten or the school itself is not one.
+_NOT_A_PLANT = re.compile(
+    r"\b(set up|open|build|establish|run|start|operate|invest in)\s+(an?|the|our|a new)?\s*([\w-]+\s+){0,4}?"
+    r"(kindergarten|school|hospital|clinic|restaurant|hotel|offices?|apartments?|housing|nursery|nursing home|"
+    r"supermarket|canteen|training cent(er|re)|cafe|café)\b|"
+    r"(开|建|办|设|开设|兴建|投资)(一)?(家|所|个|座|间)?.{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|超市|公寓|住宅|养老院|"
+    r"培训中心|食堂|咖啡馆)", re.I)
+_A_PLANT = re.compile(r"工厂|车间|生产线|装置|反应釜|\b(plant|factory|workshop|production line|reactors?|works)\b", re.I)
 
 
 def _affirmed(text: str, trigger: str) -> bool:

@@ -186,6 +186,23 @@ def test_outside_park_rules_do_not_apply_to_a_move_into_a_park(checker):
     assert all(f.rule.scope != "outside-park" for f in report.reasons)
 
 
+def test_a_plant_outside_a_park_asking_whether_it_must_move_in_stays_outside(checker):
+    report = checker.check(Project("Our antioxidant plant is not inside a chemical park. We want to add a reactor; "
+                                   "do we have to move into a park first?"))
+    assert report.verdict == "restricted" and any(f.rule.scope == "outside-park" for f in report.reasons)
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("Could we set up a bilingual kindergarten next to the residential compounds of the chemical zone?", "not_covered"),
+    ("想在居民区旁边开一家幼儿园，服务化工园区职工子女。", "not_covered"),
+    # a plant beside the school is still the risk the siting rules are about
+    ("We would open an office and an ink plant next to a school.", "prohibited"),
+    ("Set up a plating shop beside the village.", "prohibited"),
+])
+def test_siting_rules_are_about_plants_not_the_neighbours_themselves(checker, text, verdict):
+    assert checker.check(Project(text)).verdict == verdict
+
+
 @pytest.mark.parametrize("text", ["想在营口开一家汽车维修店", "开一家酸菜鱼饭馆", "A semester-long training course",
                                   "We refinance equipment leases"])
 def test_ordinary_businesses_are_not_chemical_projects(checker, text):
