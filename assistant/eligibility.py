@@ -127,6 +127,11 @@ class EligibilityChecker:
         self.partners = partners if partners is not None else _partners_from_profiles(retriever)
         self.__domain: frozenset[str] | None = None
 
+    def warm_up(self) -> None:
+        """Load what the first check would (the model, the query tables, the corpus vocabulary)."""
+        self.retriever.warm_up()
+        _ = self._domain
+
     def check(self, project: Project) -> EligibilityReport:
         started = time.perf_counter()
         text = clean_query(project.text, self.retriever.settings.max_description_chars, "project description")

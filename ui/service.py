@@ -140,7 +140,7 @@ class PolicyService:
 
     def warm_up(self) -> None:
         with self._lock:
-            self._need().warm_up()
+            self._checker_of(self._need()).warm_up()  # the retriever's tables, and the checker's vocabulary
 
     def _need(self):
         if self._retriever is None:
@@ -178,13 +178,15 @@ class PolicyService:
 
     def check(self, project):
         """The eligibility check (`assistant.eligibility`) on the open index."""
+        with self._lock:
+            return self._checker_of(self._need()).check(project)
+
+    def _checker_of(self, retriever):
         from assistant.eligibility import EligibilityChecker
 
-        with self._lock:
-            r = self._need()
-            if self._checker is None or self._checker.retriever is not r:
-                self._checker = EligibilityChecker(r)
-            return self._checker.check(project)
+        if self._checker is None or self._checker.retriever is not retriever:
+            self._checker = EligibilityChecker(retriever)
+        return self._checker
 
     def terms(self, query: str) -> list[str]:
         """The query's searchable words and, for English, the Chinese terms found for them."""
