@@ -34,10 +34,20 @@ GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企�
 改建 年产 万吨 吨 产能 营口 营口市 园区 入园 落户 规模 计划 准备 打算 一个 一座 一家 工艺 装置 技术 发展 生产线 项目建设
 精细化工 新材料 材料 产业 行业 合作 建厂 设厂 合资 独资 外资 外商""".split())
 _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|农药|化肥|肥料|溶剂|助剂|添加剂|催化剂|"
-                       r"[烯烷苯酯胺醚酮]|\b(chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
+                       r"[烯烷苯酯胺醚酮]|[硫硝磷盐碳硅]酸|酸[钠钾钙镁铝锂]|[氯氟]化|氢氧化|过氧化|氧化[镁铝锌钙铁钛]|"
+                       r"\b(sodium|potassium|calcium|magnesium|alumin(i)?um|lithium|titanium|zinc|silicon|boron|sulfur|"
+                       r"sulphur|phosphorus|chlorine|fluorine|ammonia|\w*(silicate|sulfate|sulphate|chloride|oxide|"
+                       r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
                        r"pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
                        r"pigments?|paints?|electroplating|plating|methanol|pvc|refinery|refining|emulsions?|acrylics?|monomers?|"
                        r"surfactants?|intermediates?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
+# Chemical words that say where a project is, whom it serves or what it merely uses, not what it
+# makes: "near the chemical park", "software for chemical plants", "the only chemicals we use are
+# sanitiser tablets", "做园区里化工厂员工的生意".
+_CONTEXT = re.compile(r"化工(园区|产业区|产业园|园)|化工(企业|厂)的?(员工|职工|工人|客户)|"
+                      r"\bchemical[- ](parks?|zones?|industry|industrial|plants|compan\w+|customers?|clients?|"
+                      r"enterprises?|clusters?|areas?|sector|approvals?)\b|[^.;!?]*\bchemicals? (we|they) use\b[^.;!?]*",
+                      re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -158,8 +168,8 @@ class EligibilityChecker:
             verdict = "encouraged"
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
-                                   item, _sentence_with(item.quote, self._words(item_terms, text, analysis))))
-        elif _CHEMICAL.search(text) and not _NO_PRODUCTION.search(text) and not not_a_plant:
+                                   item, _sentence_with(item.quote, self._words(item_terms, text, analysis), item_terms)))
+        elif _CHEMICAL.search(_CONTEXT.sub(" ", text)) and not _NO_PRODUCTION.search(text) and not not_a_plant:
             verdict = "permitted"
             if not self.rules.general:
                 raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
@@ -202,7 +212,7 @@ class EligibilityChecker:
         energy-intensive"), and the outside-park rules only for a project not going into a park."""
         # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
         outside = _OUTSIDE_PARK.search(text)
-        into_park = any(not _MUST_BEFORE.search(text[max(0, m.start() - 40):m.start()])
+        into_park = any(not _NOT_MOVING_IN.search(text[max(0, m.start() - 40):m.start()])
                         for m in _INTO_PARK.finditer(text)) \
             or (not outside and bool(_named_park(project.park) or _named_park(searched)))
         zh = question_language(project.description or text) == "zh"
@@ -224,7 +234,8 @@ class EligibilityChecker:
         r = self.retriever
         analysis = r.analyze(text)
         searched = text + " " + " ".join(analysis.terms)
-        words = r.index.tokenizer.tokens(searched)
+        # The tokenizer lowers Latin letters; the plan writes POE弹性体, so a mixed word takes its case back.
+        words = [_as_written(w, searched) for w in r.index.tokenizer.tokens(searched)]
         # Product words: the corpus vocabulary (curated domain terms and terms mined from the
         # texts) knows 碳酸乙烯酯 and 水分散粒剂; ordinary words such as 布局 or 中心 are not in it.
         # The glossary's product terms for English words are product words too (薄膜, 海水淡化).
@@ -333,26 +344,27 @@ _LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
 _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
                               r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
-_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|\boutside (of )?(the|any|a) (chemical )?park|"
+_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|不(进|入|进入)(化工)?园|自选厂址|单独选址|独立选址|\bstandalone site\b|\boutside (of )?(the|any|a) (chemical )?park|"
                            r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
 # A business that makes nothing (a sales office, software) is not a chemical project, whatever
 # chemicals it serves.
-_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing)\b|\bnot (a )?(production|manufacturing)\b",
+_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|\bnot (a )?(production|manufacturing)\b",
                             re.I)
 _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|"
                         r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
-# "Do we have to move into a park?", "是否必须入园": a question about an obligation, not a plan to move.
-_MUST_BEFORE = re.compile(r"(\b(have|has|need|needs|required|forced|obliged) to|\bmust|必须|需要|要不要|是否要)[\w\s]{0,24}$",
-                          re.I)
+# "Do we have to move into a park?", "we'd rather not relocate into a park", "是否必须入园": an
+# obligation asked about or a move declined, not a plan to move.
+_NOT_MOVING_IN = re.compile(r"(\b(have|has|need|needs|required|forced|obliged) to|\bmust|\bnot|n['’]t)[\w\s'’]{0,24}$|"
+                            r"(必须|需要|要不要|是否要|不想|不愿|不打算|不)[^，。；,.;]{0,6}$", re.I)
 # What the project itself is, when it is no plant at all: "set up a bilingual kindergarten", "开一家餐厅".
 # Beside homes and schools a plant is a risk; the kindergarten or the school itself is not one.
 _NOT_A_PLANT = re.compile(
-    r"\b(set up|open|build|establish|run|start|operate|invest in)\s+(an?|the|our|a new)?\s*([\w-]+\s+){0,4}?"
+    r"\b(set up|open|build|establish|run|start|operate|invest in)\s+(an?|the|our|a new)?\s*([\w&-]+\s+){0,4}?"
     r"(kindergarten|school|hospital|clinic|restaurant|hotel|offices?|apartments?|housing|nursery|nursing home|"
     r"supermarket|canteen|training cent(er|re)|cafe|café)\b|"
     r"(开|建|办|设|开设|兴建|投资)(一)?(家|所|个|座|间)?.{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|超市|公寓|住宅|养老院|"
     r"培训中心|食堂|咖啡馆)", re.I)
-_A_PLANT = re.compile(r"工厂|车间|生产线|装置|反应釜|\b(plant|factory|workshop|production line|reactors?|works)\b", re.I)
+_A_PLANT = re.compile(r"(?<!化)工厂|车间|生产线|装置|反应釜|\b(plant|factory|workshop|production line|reactors?|works)\b", re.I)
 
 
 def _affirmed(text: str, trigger: str) -> bool:
@@ -398,6 +410,13 @@ def _english_pattern(trigger: str) -> re.Pattern:
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")
 
 
+def _as_written(word: str, text: str) -> str:
+    if word.isascii() or not re.search(r"[a-z]", word):
+        return word
+    m = re.search(re.escape(word), text, re.I)
+    return m.group(0) if m else word
+
+
 def _say(zh: bool, chinese: str, english: str) -> str:
     return chinese if zh else english
 
@@ -415,24 +434,36 @@ def _by_length(needles: Sequence[str]) -> list[dict[str, float]]:
     return [{n: float(len(n))} for n in needles if n]
 
 
-def _sentence_with(text: str, groups: Sequence[dict[str, float]]) -> str:
+def _sentence_with(text: str, groups: Sequence[dict[str, float]], every: Sequence[str] = ()) -> str:
     """The sentence of `text` (verbatim) naming most of the needles — given as groups of
     alternatives with weights, the best found of each group counting — the first sentence when
-    none is named. An item's bare name ("——涂料。") stays with the sentence after it."""
-    sentences: list[str] = []
-    for part in (s for s in re.split(r"(?<=[。；])", text) if s.strip()):
-        if sentences and len(sentences[-1].strip()) <= _SHORT_SENTENCE:
-            sentences[-1] += part
+    none is named; widened to the run of sentences that shows each of `every` (the matched
+    product words, so that a reader sees all of them). An item's bare name ("——涂料。") stays with
+    the sentence after it."""
+    spans: list[list[int]] = []  # [start, end) of each sentence in text
+    for m in re.finditer(r"[^。；]*[。；]?", text):
+        if not m.group(0).strip():
+            continue
+        if spans and len(text[spans[-1][0]:spans[-1][1]].strip()) <= _SHORT_SENTENCE:
+            spans[-1][1] = m.end()
         else:
-            sentences.append(part)
-    sentences = [s.strip() for s in sentences]
-    if not sentences:
+            spans.append([m.start(), m.end()])
+    if not spans:
         return text
+    sentences = [text[a:b] for a, b in spans]
 
     def score(s: str) -> float:
         return sum(max((w for n, w in g.items() if n in s), default=0.0) for g in groups)
 
-    return max(sentences, key=lambda s: (score(s), -sentences.index(s)))
+    best = max(range(len(sentences)), key=lambda i: (score(sentences[i]), -i))
+    first = last = best
+    for needle in every:
+        if needle not in sentences[best]:
+            at = [i for i, s in enumerate(sentences) if needle in s]
+            if at:
+                nearest = min(at, key=lambda i: abs(i - best))
+                first, last = min(first, nearest), max(last, nearest)
+    return text[spans[first][0]:spans[last][1]].strip()
 
 
 _SHORT_SENTENCE = 10
