@@ -52,6 +52,8 @@ _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overse
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
 _EXPANSION = re.compile(r"扩建|扩产|技改|改扩建|expan", re.I)
+_NEW = re.compile(r"新建|新上|新设|greenfield|\bnew (plant|factory|project|site|facility|company)\b", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 # "我们想投资…能不能入园", "can we build … in Yingkou?": a question the check answers better than a search.
 _ELIGIBILITY_Q = re.compile(r"能不能入园|能否入园|可以入园|可否入园|能不能(投资|建|上|落户|做)|能否(投资|建|上|落户)|可不可以(投资|建|上)|"
                             r"(我们|我司|我|公司).{0,20}是否(允许|鼓励|可以|符合)|受不受欢迎|\b(are|is) (we|i|our|my)\b.{0,40}"
@@ -191,6 +193,9 @@ class EligibilityChecker:
                                   "Which product (and process, capacity) is planned? The plan judges by product."))
             assumptions.append(_say(zh, "按一般化工项目判断。", "Judged as an ordinary chemical project."))
 
+        said, asked = self._fields_read(project, item_terms, zh)
+        assumptions += said
+        questions += asked
         parks = self._parks(project, searched, item, item_terms, zh) if verdict not in ("not_covered", "prohibited") else []
         if verdict not in ("not_covered", "prohibited") and not any(p.fits for p in parks):
             not_settled.append(_say(zh, "规划未将该产品明确指向某个园区。",
@@ -204,6 +209,40 @@ class EligibilityChecker:
         return EligibilityReport(project.description, lang, verdict, tuple(reasons), tuple(parks), tuple(procedures),
                                  partners, tuple(not_settled), tuple(assumptions), tuple(questions),
                                  (time.perf_counter() - started) * 1000, tuple(item_terms))
+
+    def _fields_read(self, project: Project, item_terms: Sequence[str], zh: bool) -> tuple[list[str], list[str]]:
+        """What the form's fields leave open or contradict — a park the plan does not have, a park
+        other than the description's, new against expansion, a product name the documents' words
+        do not know — as assumptions stated and questions asked, never a silent choice."""
+        said: list[str] = []
+        asked: list[str] = []
+        if project.park:
+            field_park, described = self._park_in(project.park), self._park_in(project.description)
+            if not field_park:
+                names = "、".join(p.name for p in park_table())
+                said.append(_say(zh, f"“{project.park}”不是规划所列的化工园区，按未指定园区判断。",
+                                 f"“{project.park}” is not one of the plan's chemical parks; judged without a park."))
+                asked.append(_say(zh, f"拟入哪个园区？规划所列：{names}。", f"Which of the plan's parks is meant? {names}."))
+            elif described and not _same_park(field_park, described):
+                said.append(_say(zh, f"园区一栏为{field_park}，描述中却是{described}；按园区一栏判断。",
+                                 f"The park field says {field_park}, the description {described}; judged by the field."))
+                asked.append(_say(zh, "请确认拟入园区。", "Which park is it?"))
+        if project.new is not None:
+            expansion, new = bool(_EXPANSION.search(project.description)), bool(_NEW.search(project.description))
+            if expansion != new and new != project.new:  # the description says one of them, the field the other
+                said.append(_say(zh, f"新建/扩建一栏与描述不一致；按一栏（{'新建' if project.new else '扩建'}）列出手续。",
+                                 f"The new/expansion field and the description disagree; procedures follow the field "
+                                 f"({'new' if project.new else 'expansion'})."))
+        if project.product and not item_terms and not _HAN.search(project.product) \
+                and not self.retriever.analyze(project.product).terms:
+            asked.append(_say(zh, f"文件用语中找不到“{project.product}”；请给出其化学名称或通用名（商品名无法对照）。",
+                              f"The documents' words have no match for “{project.product}”; what is its chemical or "
+                              f"generic name? (A trade name cannot be looked up.)"))
+        return said, asked
+
+    def _park_in(self, text: str) -> str:
+        """The plan's park a text names, in Chinese or in pinyin (Xianrendao)."""
+        return _named_park(text) or (_named_park(" ".join(self.retriever.analyze(text).terms)) if text else "")
 
     # ------------------------------------------------------------------ matching
 

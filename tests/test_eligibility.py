@@ -89,6 +89,25 @@ def test_a_pasted_brief_is_checked_and_an_overlong_one_refused(checker):
         checker.check(Project("抗氧剂" * 1500))
 
 
+@pytest.mark.parametrize("project, said, asked", [
+    (Project("新建抗氧剂装置", park="深圳化工园"), "不是规划所列的化工园区", "拟入哪个园区"),
+    (Project("A PBT plant", park="Dagushan"), "not one of the plan's chemical parks", "Which of the plan's parks"),
+    (Project("在大石桥新建抗氧剂装置", park="仙人岛"), "按园区一栏判断", "请确认拟入园区"),
+    (Project("扩建现有抗氧剂装置", new=True), "新建/扩建一栏与描述不一致", None),
+    (Project("A chemical plant", product="Zylotex-900"), None, "“Zylotex-900”"),
+])
+def test_unknown_or_contradictory_fields_are_said_and_asked(checker, project, said, asked):
+    report = checker.check(project)
+    assert report.verdict in ("encouraged", "permitted")
+    assert said is None or any(said in a for a in report.assumptions), report.assumptions
+    assert asked is None or any(asked in q for q in report.questions), report.questions
+
+
+def test_fields_that_agree_raise_nothing(checker):
+    report = checker.check(Project("An antioxidant plant in Xianrendao", park="Xianrendao", new=True))
+    assert not report.assumptions and not report.questions
+
+
 def test_a_park_that_does_not_fit_is_named_with_its_positioning(checker):
     report = checker.check(Project("在仙人岛建设碳酸乙烯酯电解液溶剂项目", park="大石桥"))
     named = next(p for p in report.parks if "大石桥" in p.park)

@@ -137,7 +137,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
                     e_capacity = gr.Textbox(label=t["e_capacity"])
                 with gr.Row():
                     e_park = gr.Dropdown(["", *park_names()], value="", label=t["parks"], elem_id="yk-e-park")
-                    e_new = gr.Radio([(t["e_new"], "new"), (t["e_expansion"], "expansion")], value="new",
+                    e_new = gr.Radio([(t["e_new"], "new"), (t["e_expansion"], "expansion")], value=None,
                                      label=t["e_kind"])
                     e_foreign = gr.Checkbox(False, label=t["e_foreign"])
                 e_btn = gr.Button(t["e_check"], variant="primary", elem_id="yk-e-btn")
@@ -325,7 +325,7 @@ def build_app(service: PolicyService, feedback: FeedbackLog | None = None, lang:
         def check(desc, product, process, capacity, park, kind, foreign, lang_now):
             try:
                 report = service.check(Project(desc or "", product or "", process or "", capacity or "", park or "",
-                                               kind == "new", True if foreign else None))
+                                               kind == "new" if kind else None, True if foreign else None))
             except Exception as exc:
                 if not isinstance(exc, AssistantError):
                     log.exception("check failed")
