@@ -14,6 +14,7 @@ partners from the enterprise profiles. What the documents do not settle is said,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -33,8 +34,9 @@ MIN_TERM_IDF = 2.5  # a description word rarer than this in the corpus can singl
 GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企业 公司 工厂 工程 产品 我们 我司 想 能否 可以 能不能 是否 新建 扩建
 改建 年产 万吨 吨 产能 营口 营口市 园区 入园 落户 规模 计划 准备 打算 一个 一座 一家 工艺 装置 技术 发展 生产线 项目建设
 精细化工 新材料 材料 产业 行业 合作 建厂 设厂 合资 独资 外资 外商""".split())
-_CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|农药|化肥|肥料|溶剂|助剂|添加剂|催化剂|"
-                       r"[烯烷苯酯胺醚酮]|[硫硝磷盐碳硅]酸|酸[钠钾钙镁铝锂]|[氯氟]化|氢氧化|过氧化|氧化[镁铝锌钙铁钛]|"
+# Chinese chemical names are built of their own characters (钠, 硅, 醇, 酯 …: 硅油, 乙二醇, 红矾钠, 镀锌).
+_CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|油漆|漆|农药|化肥|肥料|溶剂|助剂|添加剂|催化剂|"
+                       r"[钠钾钙镁铝锌铬镍锂钛锆钼钨硼硅磷硫氯氟溴碘烯烷炔苯酚醇醛酮酯醚胺酰腈羧]|[硫硝磷盐碳硅]酸|氢氧化|过氧化|"
                        r"\b(sodium|potassium|calcium|magnesium|alumin(i)?um|lithium|titanium|zinc|silicon|boron|sulfur|"
                        r"sulphur|phosphorus|chlorine|fluorine|ammonia|\w*(silicate|sulfate|sulphate|chloride|oxide|"
                        r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
@@ -156,8 +158,9 @@ class EligibilityChecker:
         questions: list[str] = []
 
         not_a_plant = bool(_NOT_A_PLANT.search(text)) and not _A_PLANT.search(text)
-        banned = [] if not_a_plant else self._prohibitions(project, text, searched)
         item, item_terms = (None, []) if not_a_plant else self._best_item(terms)
+        chemical = not not_a_plant and bool(_CHEMICAL.search(_CONTEXT.sub(" ", text)))
+        banned = [] if not_a_plant else self._prohibitions(project, text, searched, chemical or item is not None)
         if banned:
             worst = "prohibited" if any(r.verdict == "prohibited" for r, _ in banned) else "restricted"
             verdict = worst
@@ -171,7 +174,7 @@ class EligibilityChecker:
             reasons.append(Finding(_say(zh, f"规划鼓励发展“{item.name}”，与描述中的{'、'.join(item_terms)}相符。",
                                         f"The plan encourages {item.name} ({', '.join(item_terms)})."),
                                    item, _sentence_with(item.quote, self._words(item_terms, text, analysis), item_terms)))
-        elif _CHEMICAL.search(_CONTEXT.sub(" ", text)) and not _NO_PRODUCTION.search(text) and not not_a_plant:
+        elif chemical and not _NO_PRODUCTION.search(text):
             verdict = "permitted"
             if not self.rules.general:
                 raise InputError("the rules have no [[general]] entry to rest a 'permitted' verdict on")
@@ -246,23 +249,33 @@ class EligibilityChecker:
 
     # ------------------------------------------------------------------ matching
 
-    def _prohibitions(self, project: Project, text: str, searched: str) -> list[tuple[Rule, str]]:
+    def _prohibitions(self, project: Project, text: str, searched: str, chemical: bool) -> list[tuple[Rule, str]]:
         """Rules whose trigger words the description uses — not negated ("不属于高污染", "not
-        energy-intensive"), and the outside-park rules only for a project not going into a park."""
+        energy-intensive"). The outside-park rules (scope "outside-park") hold for a chemical project
+        staying outside a park, said in any words; the ban on entering a park (scope "park") for a
+        project not outside one and whose site is decided ("还没定", "haven't chosen a site": the
+        two-high scrutiny is what holds then)."""
         # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
         outside = _OUTSIDE_PARK.search(text)
         into_park = any(not _NOT_MOVING_IN.search(text[max(0, m.start() - 40):m.start()])
-                        for m in _INTO_PARK.finditer(text)) \
+                        and not _CANNOT_AFTER.match(text, m.end()) for m in _INTO_PARK.finditer(text)) \
             or (not outside and bool(_named_park(project.park) or _named_park(searched)))
+        # a plant that speaks of chemical parks while outside one is a chemical plant
+        stays_out = (chemical or bool(_CHEMICAL.search(text))) and not into_park
         zh = question_language(project.description or text) == "zh"
         hits = []
         for rule in self.rules.prohibitions:
-            if rule.scope == "outside-park" and into_park:
+            if rule.scope == "outside-park":
+                if not stays_out:
+                    continue
+                if outside:
+                    hits.append((rule, outside.group(0)))
+            if rule.scope == "park" and not into_park and (outside or _UNDECIDED_SITE.search(text)):
                 continue
             # Chinese triggers in Chinese text; English text by its own triggers, where a negation
             # can be seen (its translated terms lose the "not" before them).
             if zh:
-                hits += [(rule, t) for t in rule.triggers if t and _affirmed(text, t)]
+                hits += [(rule, found) for t in rule.triggers if t and (found := _affirmed(text, t))]
             else:
                 hits += [(rule, found) for t in rule.triggers_en if t and (found := _affirmed_en(text, t))]
         return hits
@@ -272,6 +285,8 @@ class EligibilityChecker:
         a product), and the Chinese text to look triggers up in (with English words translated)."""
         r = self.retriever
         analysis = r.analyze(text)
+        if analysis.lang == "zh":
+            analysis = dataclasses.replace(analysis, expansions=r.analyzer.abbreviated_products(text))
         searched = text + " " + " ".join(analysis.terms)
         # The tokenizer lowers Latin letters; the plan writes POE弹性体, so a mixed word takes its case back.
         words = [_as_written(w, searched) for w in r.index.tokenizer.tokens(searched)]
@@ -383,37 +398,56 @@ _LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
 _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
                               r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
-_OUTSIDE_PARK = re.compile(r"园外|园区外|不在.{0,8}园区|不(进|入|进入)(化工)?园|自选厂址|单独选址|独立选址|\bstandalone site\b|\boutside (of )?(the|any|a) (chemical )?park|"
+_OUTSIDE_PARK = re.compile(r"园外|园区外|开发区外|不在.{0,8}园区|不(进|入|进入)(化工)?园|(没|未)(搬)?(进|入)(化工)?园|出了(开发区|园区)|"
+                           r"园区.{0,12}不想去|自选厂址|单独选址|独立选址|\bstandalone site\b|"
+                           r"\b(km|kilometres|kilometers|miles) (away )?from the nearest (chemical )?park|"
+                           r"\bthere['’]?s no (chemical )?park|\bthere is no (chemical )?park|\boutside (of )?(the|any|a) (chemical )?park|"
                            r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
 # A business that makes nothing (a sales office, software) is not a chemical project, whatever
 # chemicals it serves.
-_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|\bnot (a )?(production|manufacturing)\b",
+_NO_PRODUCTION = re.compile(r"不生产|无生产|不碰货|纯贸易|只做贸易|\bno (production|manufacturing|processing)\b|\bnot (a )?(production|manufacturing)\b",
                             re.I)
+# "地方还没定", "we haven't chosen a site": a project not yet going into any park.
+_UNDECIDED_SITE = re.compile(r"(地方|地点|选址|厂址|园区)(还)?(没|未)(最后)?(定|选)|待定|\b(have(n['’]t| not)|not yet) (chosen|picked|decided)\b|"
+                             r"\bundecided\b|\bcomparing (several |a few )?(cities|sites|locations)\b", re.I)
 _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|the) (chemical )?park\b|"
                         r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
 # "Do we have to move into a park?", "we'd rather not relocate into a park", "是否必须入园": an
 # obligation asked about or a move declined, not a plan to move.
 _NOT_MOVING_IN = re.compile(r"(\b(have|has|need|needs|required|forced|obliged) to|\bmust|\bnot|n['’]t)[\w\s'’]{0,24}$|"
-                            r"(必须|需要|要不要|是否要|不想|不愿|不打算|不)[^，。；,.;]{0,6}$", re.I)
+                            r"(必须|需要|要不要|是否要|不想|不愿|不打算|不|没|未)[^，。；,.;]{0,6}$", re.I)
+# "搬进园区短期内真搬不动", "moving into a park would kill us": a move said to be beyond reach.
+_CANNOT_AFTER = re.compile(r"[^。；;.!?]{0,10}?(不动|不了|不起|做不到)|[^.;!?]{0,30}?\b(impossible|not possible|can['’]?t|cannot|"
+                           r"too expensive|unaffordable)\b", re.I)
 # What the project itself is, when it is no plant at all: "set up a bilingual kindergarten", "开一家餐厅".
 # Beside homes and schools a plant is a risk; the kindergarten or the school itself is not one.
 _NOT_A_PLANT = re.compile(
-    r"\b(set up|open|build|establish|run|start|operate|invest in)\s+(an?|the|our|a new)?\s*([\w&-]+\s+){0,4}?"
+    r"\b(set up|open|build|establish|run|start|operate|invest in|plans?|planning)\s+(an?|the|our|a new)?\s*([\w&-]+\s+){0,4}?"
     r"(kindergarten|school|hospital|clinic|restaurant|hotel|offices?|apartments?|housing|nursery|nursing home|"
-    r"supermarket|canteen|training cent(er|re)|cafe|café)\b|"
+    r"supermarket|canteen|training cent(er|re)|cafe|café|trading (company|office)|sales office|representative office)\b|"
     r"(开|建|办|设|开设|兴建|投资)(一)?(家|所|个|座|间)?.{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|超市|公寓|住宅|养老院|"
-    r"培训中心|食堂|咖啡馆)", re.I)
+    r"培训中心|食堂|咖啡馆|店|贸易公司|贸易行|销售公司|办事处)", re.I)
 _A_PLANT = re.compile(r"(?<!化)工厂|车间|生产线|装置|反应釜|\b(plant|factory|workshop|production line|reactors?|works)\b", re.I)
 
 
-def _affirmed(text: str, trigger: str) -> bool:
-    """The trigger occurs somewhere not just after a negation."""
-    at = text.find(trigger)
-    while at >= 0:
-        if not _NEGATION.search(text[max(0, at - 8):at]):
-            return True
-        at = text.find(trigger, at + 1)
-    return False
+def _affirmed(text: str, trigger: str) -> str:
+    """The words of a Chinese text that a trigger finds where no negation comes just before them
+    ("不属于高污染") and no "远" just after ("离居民区也远"); "" if none. "|" separates alternatives
+    and "…" marks a gap of up to eight characters within a sentence ("挨着|对面 … 学校|小学" finds
+    "隔条马路就是镇中心小学")."""
+    return next((m.group(0) for m in _chinese_pattern(trigger).finditer(text)
+                 if not _NEGATION.search(text[max(0, m.start() - 8):m.start()])
+                 and not _FAR_AFTER.match(text, m.end())), "")
+
+
+@functools.lru_cache(maxsize=512)
+def _chinese_pattern(trigger: str) -> re.Pattern:
+    parts = ["(?:" + "|".join(re.escape(a) for a in part.strip().split("|") if a) + ")"
+             for part in trigger.split("…") if part.strip()]
+    return re.compile(r"[^。；;.!?！？\n]{0,8}?".join(parts))
+
+
+_FAR_AFTER = re.compile(r".{0,3}远")
 
 
 def _affirmed_en(text: str, trigger: str) -> str:
@@ -443,7 +477,10 @@ def _english_pattern(trigger: str) -> re.Pattern:
                 words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if len(last) > 5 else rf"{last}s?"
             alternatives.append(r"[ \t-]+".join(words))
         parts.append("(?:" + "|".join(alternatives) + ")")
-    return re.compile(r"\b" + r"[ \t]+(?:[a-z][a-z'’-]*[ \t]+){0,2}".join(parts) + r"\b", re.I)
+    # a gap of up to two words, and quotes or a possessive around them: the 'restricted' section,
+    # the reservoir's second-tier safeguard area
+    gap = r"""(?:['’]s|['’"])?[ \t]+(?:['‘"]?[a-z][a-z'’-]*['’"]?[ \t]+){0,2}['‘"]?"""
+    return re.compile(r"\b" + gap.join(parts) + r"\b", re.I)
 
 
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")

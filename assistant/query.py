@@ -139,6 +139,14 @@ class QueryAnalyzer:
             return AnalyzedQuery(text, lang)
         return AnalyzedQuery(text, lang, tuple(self._expand(words)))
 
+    def abbreviated_products(self, text: str) -> tuple[Expansion, ...]:
+        """The glossary's products that the Latin words of a text abbreviate (PCE, EMC, PAM in
+        "上个聚羧酸（PCE）母液项目"): investors write them so, the documents write them out. Kept out of
+        `analyze`, which leaves a Chinese question as it is for search."""
+        glossary = self._glossary_table()
+        found = ((w, glossary.get((canonical(w),))) for w in dict.fromkeys(_WORD.findall(text.lower())))
+        return tuple(Expansion(w, g[0], "glossary", g[1]) for w, g in found if g and g[1] == "product")
+
     def load_tables(self) -> None:
         """Build the glossary, pinyin and dictionary tables now (about 2 s) rather than on the
         first English question that needs them."""
