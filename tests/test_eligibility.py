@@ -249,9 +249,9 @@ def test_what_a_project_is_and_where_it_stays(checker, text, verdict):
     ("新建抗氧剂装置，园区离居民区也远。", "encouraged", None),
     # energy use by its sources, overcapacity in plain words; a park ban needs a park-bound project
     ("煤制乙二醇项目，年耗标准煤一百万吨，地方还没定。", "restricted", "two-high"),
-    ("A coal-to-glycol project with captive power; we haven't chosen a site.", "restricted", "two-high"),
+    ("A coal-to-methanol project; we haven't chosen a site yet.", "restricted", "two-high"),
     ("想在仙人岛上个甲醇项目，国内装置开工也就六七成。", "prohibited", "park-entry-ban"),
-    ("A urea plant in the coastal base; the domestic market is in a glut.", "prohibited", "park-entry-ban"),
+    ("A urea plant in the coastal base, though urea plants run at about 65% of capacity.", "prohibited", "park-entry-ban"),
     # outside a park: a move said to be beyond reach, a distance to the nearest park
     ("厂子不在任何化工园区里，整体搬进园区短期内搬不动，想在原址扩建抗氧剂。", "restricted", "outside-park-relocation"),
     ("Our alkyd resin plant is 20 km from the nearest chemical park; we want to add two reactors.", "restricted",
@@ -273,6 +273,39 @@ def test_rules_said_in_investors_words(checker, text, verdict, rule):
     assert report.verdict == verdict, [r.text for r in report.reasons]
     assert rule is None or any(rule in (r.rule.id, r.rule.name) for r in report.reasons), [r.rule.id for r in report.reasons]
     grounded(report)
+
+
+@pytest.mark.parametrize("text", [
+    # schedules, shares, energy figures, replacements, site rules and markets are no rule's case
+    "我们想在仙人岛能源化工区新建年产2万吨抗氧剂项目，明年开工，一半产品出口日韩。",
+    "计划在营口经济技术开发区建厂，年产1万吨水性涂料，配套建设办公室、职工食堂和仓库。",
+    "项目年综合能耗约800吨标准煤，在仙人岛能源化工区新建年产5000吨电子化学品。",
+    "我们用水性涂料替代已被淘汰的溶剂型涂料，在园区内新建生产线。",
+    "厂区严格禁止使用明火，项目为年产1万吨胶粘剂，入驻仙人岛能源化工区。",
+    "厂址附近没有学校和居民区，项目为年产2万吨硅油，位于仙人岛能源化工区。",
+    "产品是含氯医用消毒剂，主要销往周边地区的医院，计划在营口经济技术开发区新建工厂。",
+    "目前在园区外租厂房小试，未来入园建设年产1万吨催化剂项目。",
+    "厂址在仙人岛能源化工区，紧邻园区外环路，年产1万吨粉末涂料。",
+    "We will build a new coatings facility and offices in the Yingkou development zone for waterborne coatings.",
+    "Our boilers switched from coal to natural gas last year; we now want to expand our surfactant plant in the park.",
+    "Is our product, a UV curing resin, on the restricted list? We plan a plant in Xianrendao.",
+    "The site is outside the Yushi reservoir protection zone, in Xianrendao park; 5,000 t/a flame retardants.",
+    "There is no parking problem at our site in the Yingkou development zone; we make 8,000 t/a of adhesives.",
+    "The nearest nature reserve is 30 km from our site in Xianrendao park; we make 5,000 t/a of fragrances.",
+    "We do not want a standalone site; we prefer Xianrendao park for our water treatment chemicals.",
+    "Our old dye plant is outside the park; we can't wait to move into the park next year.",
+])
+def test_ordinary_descriptions_meet_no_rule(checker, text):
+    report = checker.check(Project(text))
+    assert report.verdict in ("encouraged", "permitted"), [r.text for r in report.reasons]
+
+
+@pytest.mark.parametrize("text", ["我们在营口做铝合金型材深加工，不涉及化工，想问有什么政策。", "开一家漆器工艺品作坊，手工制作漆器摆件。",
+                                  "新建碳酸饮料灌装厂，年产10万吨。", "我们是做钙片和维生素的保健品企业，想在营口建工厂。",
+                                  "We plan a low-sodium soy sauce brewery in Yingkou.",
+                                  "We are a pure trading business for epoxy resins and want to register in Yingkou."])
+def test_businesses_outside_chemicals_are_not_covered(checker, text):
+    assert checker.check(Project(text)).verdict == "not_covered"
 
 
 def test_the_quote_shows_every_matched_product_word(checker):
