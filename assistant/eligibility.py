@@ -36,11 +36,12 @@ GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企�
 精细化工 新材料 材料 产业 行业 合作 建厂 设厂 合资 独资 外资 外商""".split())
 # Chinese organic and halogen names are built of their own characters (醇, 酯, 氯 …: 乙二醇); metals
 # are not (铝合金门窗, 钙片 and 单晶硅片 are no chemical projects), so salts and plating are named.
-_CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|油漆|漆(?!器)|农药|化肥|肥料|(?<!调)剂|硅油|硅烷|有机硅|[烯烷炔苯酚醇醛酮酯醚胺酰腈羧氯氟溴碘]|[硫硝磷盐硅]酸|碳酸(?!饮料)|"
+_CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|油漆|漆(?!器)|农药|化肥|肥料|(?<!调)剂|"
+                       r"硅油|硅烷|有机硅|[烯烷炔苯酚醇醛酮酯醚胺酰腈羧氯氟溴碘]|[硫硝磷盐硅]酸|碳酸(?!饮料)|"
                        r"酸[钠钾钙镁铝锂]|氢氧化|过氧化|镀[锌铬镍铜锡金银]|"
                        r"\b(sulfur|sulphur|phosphorus|chlorine|fluorine|ammonia|\w*(silicate|sulfate|sulphate|chloride|oxide|"
-                       r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|films?|catalysts?|additives?|"
-                       r"pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
+                       r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|"
+                       r"films?|catalysts?|additives?|pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
                        r"pigments?|paints?|detergents?|disinfectants?|saniti[sz]ers?|plastici[sz]ers?|lubricants?|sealants?|epoxy|"
                        r"fragrances?|electroplating|plating|methanol|pvc|refinery|refining|emulsions?|acrylics?|monomers?|"
                        r"surfactants?|intermediates?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
@@ -49,8 +50,8 @@ _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀
 # sanitiser tablets", "做园区里化工厂员工的生意".
 _CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园区|产业区|产业园|园)|化工(企业|厂)的?(员工|职工|工人|客户)|"
                       r"\bchemical[- ](parks?|zones?|plants|customers?|clients?|clusters?|areas?|approvals?)\b|"
-                      r"\bchemical[- ](industry|park)[- ](rules|approvals?|requirements|regulations|permits?|procedures)\b|[^.;!?]*\bchemicals? (we|they) use\b[^.;!?]*",
-                      re.I)
+                      r"\bchemical[- ](industry|park)[- ](rules|approvals?|requirements|regulations|permits?|procedures)\b|"
+                      r"[^.;!?]*\bchemicals? (we|they) use\b[^.;!?]*", re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -158,11 +159,11 @@ class EligibilityChecker:
         assumptions: list[str] = []
         questions: list[str] = []
 
-        not_a_plant = bool(_NOT_A_PLANT.search(text) and not _A_PLANT.search(_CONTEXT.sub(" ", text))
-                           or _TRADE_ONLY.search(text))
+        own = _CONTEXT.sub(" ", text)  # without the chemicals of its place, customers and inputs
+        not_a_plant = bool(_NOT_A_PLANT.search(text) and not _A_PLANT.search(own) or _TRADE_ONLY.search(text))
         item, item_terms = (None, []) if not_a_plant else self._best_item(terms)
         # chemical words of its own, or a product of the glossary's (plasticiser, PVC additives)
-        chemical = not not_a_plant and (bool(_CHEMICAL.search(_CONTEXT.sub(" ", text)))
+        chemical = not not_a_plant and (bool(_CHEMICAL.search(own))
                                         or any(e.kind == "product" for e in analysis.expansions))
         banned = [] if not_a_plant else self._prohibitions(project, text, searched, chemical or item is not None)
         if banned:
@@ -392,26 +393,27 @@ class EligibilityChecker:
 
 # ------------------------------------------------------------------ helpers
 
-_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|替代|取代|代替|替换|\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)"
-                       r"[\s\w-]{0,3}$", re.I)
+_NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|替代|取代|代替|替换|"
+                       r"\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)[\s\w-]{0,3}$", re.I)
 # What keeps an English trigger from counting: a negation up to two words before it ("not located
 # near", "isn't near any", "far from"), a replacement ("replacing outdated equipment" is an upgrade),
 # or "for" just before it ("coagulants for drinking water sources" names a market, not a site).
 # A negation reaches along a list that ends in or/and/nor: "no schools, hospitals or residential areas".
 _ITEM = r"[\w'’-]+(?:[ \t]+[\w'’-]+)?"
 _LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
-_NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|outside|beyond|"
-                              r"instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
+_NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
+                              r"outside|beyond|instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
 _OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|不(进|入|进入)(化工)?园|"
                            r"(没|未(?!来))(搬)?(进|入)(化工)?园|园区[^。；]{0,12}不想去|自选厂址|单独选址|独立选址|"
                            r"\bstandalone site\b|\b(km|kilometres|kilometers|miles) (away )?from the nearest (chemical )?park\b|"
-                           r"\bthere['’]?s no (chemical )?park\b|\bthere is no (chemical )?park\b|\boutside (of )?(the|any|a) (chemical )?park|"
+                           r"\bthere['’]?s no (chemical )?park\b|\bthere is no (chemical )?park\b|"
+                           r"\boutside (of )?(the|any|a) (chemical )?park|"
                            r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
 # A business that makes nothing (a sales office, software) is not a chemical project, whatever
 # chemicals it serves.
-_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|\bnot (a )?(production|manufacturing)\b",
-                            re.I)
+_NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|"
+                            r"\bnot (a )?(production|manufacturing)\b", re.I)
 # Trade only, whatever it sells: no project of the plan's.
 _TRADE_ONLY = re.compile(r"不碰货|纯贸易|只做贸易|\bpure(ly)? trading\b|\btrading only\b", re.I)
 # "地方还没定", "we haven't chosen a site": a project not yet going into any park.
@@ -495,8 +497,9 @@ _ASKING = re.compile(r"^\s*(is|are|does|do)\b|是否|是不是|算不算|属不�
 
 def _affirmed_en(text: str, trigger: str) -> str:
     """The words of the text that an English trigger finds, as written, where nothing before them
-    takes them back (`_taken_back`) and no distance follows ("30 km from our site"); "" if none. Words of a trigger are adjacent (a space or a
-    hyphen between: "energy intensive" is "energy-intensive") unless the trigger marks a gap of up to
+    takes them back (`_taken_back`), no distance follows ("30 km from our site") and no question
+    asks about it (`_asked`); "" if none. Words of a trigger are adjacent (a space or a hyphen
+    between: "energy intensive" is "energy-intensive") unless the trigger marks a gap of up to
     two words with "…" ("small … tannery" in "a small leather tanning workshop"); "|" separates
     alternatives within a part ("next to|near … school|hospital"); the last word of each alternative
     of the last part takes a plural, or any ending when it is long (tanning, tannery). A
