@@ -37,7 +37,7 @@ GENERIC = frozenset("""化工 化学 化学品 项目 生产 建设 投资 企�
 # Chinese organic and halogen names are built of their own characters (醇, 酯, 氯 …: 乙二醇); metals
 # are not (铝合金门窗, 钙片 and 单晶硅片 are no chemical projects), so salts and plating are named.
 _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|树脂|塑料|纤维|薄膜|涂料|油漆|漆(?!器)|农药|化肥|肥料|(?<!调)剂|"
-                       r"硅油|硅烷|有机硅|[烯烷炔苯酚醇醛酮酯醚胺酰腈羧氯氟溴碘]|[硫硝磷盐硅]酸|碳酸(?!饮料)|"
+                       r"硅油|硅烷|有机硅|[烯烷炔苯酚醇醛酮酯醚胺酰腈羧氯氟溴碘纶]|[硫硝磷盐硅]酸|碳酸(?!饮料)|"
                        r"酸[钠钾钙镁铝锂]|氢氧化|过氧化|镀[锌铬镍铜锡金银]|"
                        r"\b(sulfur|sulphur|phosphorus|chlorine|fluorine|ammonia|\w*(silicate|sulfate|sulphate|chloride|oxide|"
                        r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|"
@@ -48,10 +48,18 @@ _CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀
 # Chemical words that say where a project is, whom it serves or what it merely uses, not what it
 # makes: "near the chemical park", "software for chemical plants", "the only chemicals we use are
 # sanitiser tablets", "做园区里化工厂员工的生意".
-_CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园区|产业区|产业园|园)|化工(企业|厂)的?(员工|职工|工人|客户)|"
+_CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园区|产业区|产业园|园)|"
+                      r"化工(企业|厂)[^，。；]{0,4}(员工|职工|工人|客户)|"
                       r"\bchemical[- ](parks?|zones?|plants|customers?|clients?|clusters?|areas?|approvals?)\b|"
-                      r"\bchemical[- ](industry|park)[- ](rules|approvals?|requirements|regulations|permits?|procedures)\b|"
-                      r"[^.;!?]*\bchemicals? (we|they) use\b[^.;!?]*", re.I)
+                      r"\b(fine[- ])?chemical[- ]((industry|park)[- ])?(plan|polic(y|ies)|rules|approvals?|requirements|"
+                      r"regulations|permits?|procedures)\b|"
+                      r"[^.;!?]*\b(chemicals? (we|they) use|the only chemicals?)\b[^.;!?]*", re.I)
+# Whom a product is sold to, what it is used for and what it is made from name other products than
+# the project's: "客户主要是…农药溶剂用户", "产品用于纸箱、食品包装印刷", "原料菱镁矿就地取", "PBAT树脂外购",
+# "Customers: PP producers".
+_CUSTOMERS = re.compile(r"(客户|用户|销往|卖给|供应给|供货给|产品用于)[^。；]*|原料[^，。；]*|[^，。；（(]{0,12}外购|"
+                        r"\b(customers?|clients?)\b[^.;]*|\b(sold|sell|selling|supplying) to\b[^.;]*|"
+                        r"\b(raw materials?|feedstocks?)\b[^.;]*", re.I)
 _FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                       r"german|korean|japanese|american|european|singapore", re.I)
 _HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -153,14 +161,14 @@ class EligibilityChecker:
         text = clean_query(project.text, self.retriever.settings.max_description_chars, "project description")
         lang = question_language(project.description or text)
         zh = lang == "zh"
-        terms, searched, analysis = self._terms(text)
+        terms, searched, analysis = self._terms(_CUSTOMERS.sub(" ", _CONTEXT.sub(" ", text)))
         reasons: list[Finding] = []
         not_settled: list[str] = []
         assumptions: list[str] = []
         questions: list[str] = []
 
         own = _CONTEXT.sub(" ", text)  # without the chemicals of its place, customers and inputs
-        not_a_plant = bool(_NOT_A_PLANT.search(text) and not _A_PLANT.search(own) or _TRADE_ONLY.search(text))
+        not_a_plant = bool(_NOT_A_PLANT.search(text) and not _A_PLANT.search(own) or _MAKES_NOTHING.search(text))
         item, item_terms = (None, []) if not_a_plant else self._best_item(terms)
         # chemical words of its own, or a product of the glossary's (plasticiser, PVC additives)
         chemical = not not_a_plant and (bool(_CHEMICAL.search(own))
@@ -292,7 +300,7 @@ class EligibilityChecker:
         r = self.retriever
         analysis = r.analyze(text)
         if analysis.lang == "zh":
-            analysis = dataclasses.replace(analysis, expansions=r.analyzer.abbreviated_products(text))
+            analysis = dataclasses.replace(analysis, expansions=r.analyzer.products_named(text))
         searched = text + " " + " ".join(analysis.terms)
         # The tokenizer lowers Latin letters; the plan writes POE弹性体, so a mixed word takes its case back.
         words = [_as_written(w, searched) for w in r.index.tokenizer.tokens(searched)]
@@ -303,8 +311,8 @@ class EligibilityChecker:
         # that names a company of Gaizhou.
         products = {t for e in analysis.expansions if e.kind == "product" for t in e.terms}
         places = {t for e in analysis.expansions if e.kind == "place" for t in e.terms}
-        terms = [w for w in dict.fromkeys(words)
-                 if len(w) >= 2 and not w.isascii() and w not in GENERIC and w not in places
+        terms = [w for w in dict.fromkeys([*words, *products])
+                 if len(w) >= 2 and (not w.isascii() or w in products) and w not in GENERIC and w not in places
                  and (w in self._domain or w in products) and r.index.idf(w) >= MIN_TERM_IDF]
         return terms, searched, analysis
 
@@ -394,7 +402,8 @@ class EligibilityChecker:
 # ------------------------------------------------------------------ helpers
 
 _NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|替代|取代|代替|替换|"
-                       r"\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)[\s\w-]{0,3}$", re.I)
+                       r"\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)[\s\w-]{0,3}$|"
+                       r"(不在|不属于|不涉及)[^，。；,;]{0,8}$", re.I)  # 不在任何饮用水水源保护区
 # What keeps an English trigger from counting: a negation up to two words before it ("not located
 # near", "isn't near any", "far from"), a replacement ("replacing outdated equipment" is an upgrade),
 # or "for" just before it ("coagulants for drinking water sources" names a market, not a site).
@@ -404,7 +413,7 @@ _LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
 _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
                               r"outside|beyond|instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
-_OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|不(进|入|进入)(化工)?园|"
+_OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|(不是|不属于|非)(化工)?园区|不(进|入|进入)(化工)?园|"
                            r"(没|未(?!来))(搬)?(进|入)(化工)?园|园区[^。；]{0,12}不想去|自选厂址|单独选址|独立选址|"
                            r"\bstandalone site\b|\b(km|kilometres|kilometers|miles) (away )?from the nearest (chemical )?park\b|"
                            r"\bthere['’]?s no (chemical )?park\b|\bthere is no (chemical )?park\b|"
@@ -414,8 +423,10 @@ _OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙�
 # chemicals it serves.
 _NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|"
                             r"\bnot (a )?(production|manufacturing)\b", re.I)
-# Trade only, whatever it sells: no project of the plan's.
-_TRADE_ONLY = re.compile(r"不碰货|纯贸易|只做贸易|\bpure(ly)? trading\b|\btrading only\b", re.I)
+# Trade only, or no production at all, whatever it sells or serves: no project of the plan's.
+_MAKES_NOTHING = re.compile(r"不碰货|纯贸易|只做贸易|无任何生产|没有任何生产|不涉及(任何)?生产|无生产(活动|环节)|"
+                            r"\bpure(ly)? trading\b|\btrading only\b|"
+                            r"\bno (production|manufacturing|processing)\b(?! (waste|wastewater|effluent|water|lines?))", re.I)
 # "地方还没定", "we haven't chosen a site": a project not yet going into any park.
 _UNDECIDED_SITE = re.compile(r"(地方|地点|选址|厂址|园区|落户地)[^，。；]{0,4}(待定|没定|未定|没选|未选)|"
                              r"\b(have(n['’]t| not)|not yet) (chosen|picked|decided on|settled on) (a|the|our) "
@@ -425,7 +436,7 @@ _INTO_PARK = re.compile(r"入园|进园|进入.{0,6}园区|园区内|\binto (a|t
                         r"(?<!not )(?<!not located )\bin (a|the) (chemical )?park\b", re.I)
 # "Do we have to move into a park?", "we'd rather not relocate into a park", "是否必须入园": an
 # obligation asked about or a move declined, not a plan to move.
-_NOT_MOVING_IN = re.compile(r"(\bnot\b|n['’]t(?! wait))[\w\s'’]{0,24}$|(不想|不愿|不打算|不|没|未(?!来))[^，。；,.;]{0,6}$", re.I)
+_NOT_MOVING_IN = re.compile(r"(\bnot\b|n['’]t(?! wait)|\brather than|\binstead of)[\w\s'’]{0,24}$|(不想|不愿|不打算|不|没|未(?!来))[^，。；,.;]{0,6}$", re.I)
 _OBLIGATION_BEFORE = re.compile(r"(\b(have|has|need|needs|required|forced|obliged) to|\bmust)[\w\s'’]{0,24}$|"
                                 r"(必须|需要|要不要|是否要)[^，。；,.;]{0,6}$", re.I)
 _QUESTION_AFTER = re.compile(r"[^.。!！]*?[?？吗]")

@@ -129,6 +129,7 @@ class QueryAnalyzer:
         self._glossary: dict | None = None
         self._pinyin: dict[str, list[str]] | None = None
         self._cedict: dict[str, list[str]] | None = None
+        self._products: tuple[str, ...] | None = None
 
     def analyze(self, text: str) -> AnalyzedQuery:
         lang = question_language(text)
@@ -139,18 +140,29 @@ class QueryAnalyzer:
             return AnalyzedQuery(text, lang)
         return AnalyzedQuery(text, lang, tuple(self._expand(words)))
 
-    def abbreviated_products(self, text: str) -> tuple[Expansion, ...]:
-        """The glossary's products that the Latin words of a text abbreviate (PCE, EMC, PAM in
-        "上个聚羧酸（PCE）母液项目"): investors write them so, the documents write them out. Kept out of
-        `analyze`, which leaves a Chinese question as it is for search."""
+    def products_named(self, text: str) -> tuple[Expansion, ...]:
+        """The glossary's products a Chinese text names: by an abbreviation of three letters or
+        more (PCE, EMC, 6PPD in "上个聚羧酸（PCE）母液项目"; PE is also private equity), or by a
+        product's Chinese name of four characters or more, which the tokenizer may split (改性氢氧化镁;
+        a shorter one such as 树脂 is a word of its own and too general to name a product alone). Kept out of `analyze`,
+        which leaves a Chinese question as it is for search."""
         glossary = self._glossary_table()
-        found = ((w, glossary.get((canonical(w),))) for w in dict.fromkeys(_WORD.findall(text.lower())))
-        return tuple(Expansion(w, g[0], "glossary", g[1]) for w, g in found if g and g[1] == "product")
+        found = ((w, glossary.get((canonical(w),))) for w in dict.fromkeys(_WORD.findall(text.lower())) if len(w) >= 3)
+        by_abbreviation = [Expansion(w, g[0], "glossary", g[1]) for w, g in found if g and g[1] == "product"]
+        named = tuple(t for t in self._product_terms() if len(t) >= 4 and t in text)
+        return tuple(by_abbreviation) + ((Expansion("", named, "glossary", "product"),) if named else ())
+
+    def _product_terms(self) -> tuple[str, ...]:
+        if self._products is None:
+            self._products = tuple(sorted({t for terms, kind in self._glossary_table().values() if kind == "product"
+                                           for t in terms if _HAN.search(t)}, key=len, reverse=True))
+        return self._products
 
     def load_tables(self) -> None:
         """Build the glossary, pinyin and dictionary tables now (about 2 s) rather than on the
         first English question that needs them."""
         self._glossary_table()
+        self._product_terms()
         self._pinyin_table()
         self._cedict_table()
 

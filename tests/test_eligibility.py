@@ -134,7 +134,7 @@ def test_gold_dev_split(checker):
     from evals.eligibility import run_eligibility_eval
 
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
-    assert report["overall"]["n"] == 156
+    assert report["overall"]["n"] == 196
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
 
 
@@ -306,6 +306,24 @@ def test_ordinary_descriptions_meet_no_rule(checker, text):
                                   "We are a pure trading business for epoxy resins and want to register in Yingkou."])
 def test_businesses_outside_chemicals_are_not_covered(checker, text):
     assert checker.check(Project(text)).verdict == "not_covered"
+
+
+@pytest.mark.parametrize("text, verdict, item", [
+    # customers, uses and raw materials name other products than the project's
+    ("想做工业级NMP，客户主要是正极涂布厂，还有部分医药、农药溶剂用户。", "permitted", None),
+    ("年产2万吨无卤阻燃剂，主要是改性氢氧化镁和硼酸锌，原料菱镁矿就地取。", "encouraged", "新型环保阻燃材料"),
+    # a business that produces nothing at all, whatever it serves
+    ("我们是软件公司，为化工园区开发重大危险源在线监测平台，办公在写字楼，无任何生产活动。", "not_covered", None),
+    # outside a park, in more words
+    ("想在自己名下的工业用地上新建丙烯酸乳液厂，那块地不是化工园区。", "restricted", None),
+    ("Floor coatings; rather than go into a chemical park, we'd build on land we own. It's not a chemical park.",
+     "restricted", None),
+])
+def test_what_the_project_makes_and_where(checker, text, verdict, item):
+    report = checker.check(Project(text))
+    assert report.verdict == verdict, [r.text for r in report.reasons]
+    assert item is None or report.reasons[0].rule.name == item
+    grounded(report)
 
 
 def test_the_quote_shows_every_matched_product_word(checker):
