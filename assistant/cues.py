@@ -35,10 +35,15 @@ CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园�
                      r"[^.;!?]*\b(chemicals? (we|they) use|the only chemicals?)\b[^.;!?]*", re.I)
 # Whom a product is sold to, what it is used for and what it is made from name other products than
 # the project's: "客户主要是…农药溶剂用户", "产品用于纸箱、食品包装印刷", "原料菱镁矿就地取", "PBAT树脂外购",
-# "Customers: PP producers".
+# "Customers: PP producers", "a recovery service for battery plants", "for the UV-curing market (inks …)".
 CUSTOMERS = re.compile(r"(客户|用户|销往|卖给|供应给|供货给|产品用于)[^。；]*|原料[^，。；]*|[^，。；（(]{0,12}外购|"
                        r"\b(customers?|clients?)\b[^.;]*|\b(sold|sell|selling|supplying) to\b[^.;]*|"
+                       r"\b(to|for) [\w\s/-]{0,30}?\b(makers|producers|manufacturers|plants|factories|mills|users)\b|"
+                       r"\bfor (the )?[\w\s-]{0,30}?\bmarkets?\b[^.;]*|"
                        r"\b(raw materials?|feedstocks?)\b[^.;]*", re.I)
+NOT_ITS_PRODUCT = re.compile(r"(不是|并非|不含|不属于)[^，。；,;]{0,10}|\b(not(?! only)|isn['’]t|aren['’]t|never)\s+(a |an |any )?"
+                             r"[\w-]+(\s+[\w-]+)?|[^.!?。！？]*\b(counts? as|comes? under|qualif(y|ies) as|belongs? to|"
+                             r"falls? under)\b[^.!?。！？]*[?？]|[^。！？?]*(算不算|属不属于|是否属于|算是)[^。！？?]*[？?]", re.I)
 FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                      r"german|korean|japanese|american|european|singapore", re.I)
 HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -58,11 +63,14 @@ _LISTED = rf"(?:(?:{_ITEM}[ \t]*,[ \t]*)*{_ITEM}[ \t]+(?:or|and|nor)[ \t]+)?"
 _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither|nor|away from|(?<!not )far from|"
                               r"outside|beyond|instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
-OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|(不是|不属于|非)(化工)?园区|不(进|入|进入)(化工)?园|"
+OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|(不是|不属于|非)(化工)?园区|"
+                          r"不(打算|想|准备|愿意)?(进|入|进入)(化工)?园|(普通|一般)工业(园|区)|"
                           r"(没|未(?!来))(搬)?(进|入)(化工)?园|园区[^。；]{0,12}不想去|自选厂址|单独选址|独立选址|"
                           r"\bstandalone site\b|\b(km|kilometres|kilometers|miles) (away )?from the nearest (chemical )?park\b|"
                           r"\bthere['’]?s no (chemical )?park\b|\bthere is no (chemical )?park\b|"
-                          r"\boutside (of )?(the|any|a) (chemical )?park|"
+                          r"\boutside (of )?(the|any|a) (chemical )?park|\bavoid (the |a |any )?(chemical )?parks?\b|"
+                          r"\b(isn['’]t|is not|not) designated for chemicals?\b|"
+                          r"\b(ordinary|general|normal) industrial (development )?(zone|estate|park|area)\b|"
                           r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
 # A description that says nothing is produced gets no "permitted" on its chemical words alone.
 NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|"
@@ -70,7 +78,8 @@ NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|
 # Trade only, or no production at all, whatever it sells or serves: no project of the plan's.
 MAKES_NOTHING = re.compile(r"不碰货|纯贸易|只做贸易|无任何生产|没有任何生产|不涉及(任何)?生产|无生产(活动|环节)|"
                            r"\bpure(ly)? trading\b|\btrading only\b|"
-                           r"\bno (production|manufacturing|processing)\b(?! (waste|wastewater|effluent|water|lines?))", re.I)
+                           r"\bno (chemical )?(production|manufacturing|processing)\b(?! (waste|wastewater|effluent|water|lines?))",
+                           re.I)
 # "地方还没定", "we haven't chosen a site": a project not yet going into any park.
 UNDECIDED_SITE = re.compile(r"(地方|地点|选址|厂址|园区|落户地)[^，。；]{0,4}(待定|没定|未定|没选|未选)|"
                             r"\b(have(n['’]t| not)|not yet) (chosen|picked|decided on|settled on) (a|the|our) "
@@ -86,15 +95,17 @@ _OBLIGATION_BEFORE = re.compile(r"(\b(have|has|need|needs|required|forced|oblige
                                 r"(必须|需要|要不要|是否要)[^，。；,.;]{0,6}$", re.I)
 _QUESTION_AFTER = re.compile(r"[^.。!！]*?[?？吗]")
 # "搬进园区短期内真搬不动", "moving into a park is impossible for us": a move said to be beyond reach.
-_CANNOT_AFTER = re.compile(r"[^，。；,;.!?]{0,10}?(不动|不了|不起|做不到)|[^.;!?]{0,30}?\b(impossible|not possible|can['’]?t|cannot|"
-                           r"too expensive|unaffordable)\b", re.I)
+_CANNOT_AFTER = re.compile(r"[^，。；,;.!?]{0,10}?(不动|不了|不起|做不到)|[^.;!?]{0,50}?\b(impossible|not possible|can['’]?t|cannot|"
+                           r"too expensive|unaffordable|not realistic|unrealistic|not feasible|infeasible|out of the question)\b",
+                           re.I)
 # What the project itself is, when it is no plant at all: "set up a bilingual kindergarten", "开一家餐厅".
 # Beside homes and schools a plant is a risk; the kindergarten or the school itself is not one.
 NOT_A_PLANT = re.compile(
-    r"\b(set up|open|build|establish|run|start|operate|invest in|plans?|planning)\s+(an?|the|our|a new)\s+([\w&-]+\s+){0,3}?"
+    r"\b(set up|open|build|establish|run|start|operate|invest in|plans?|planning|register|incorporate)\s+(an?|the|our|a new)\s+"
+    r"([\w&-]+\s+){0,3}?"
     r"(kindergarten|school|hospital|clinic|restaurant|hotel|offices?|apartments?|housing|nursery|nursing home|"
     r"supermarket|canteen|training cent(er|re)|cafe|café|trading (company|office)|sales office|representative office)(?![\w-])|"
-    r"(开|建|办|开设|兴建)(一家|一所|一个|一座|一间|家|所|个|座|间)[^，。；,;]{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|"
+    r"(开|建|办|开设|兴建|注册)(一家|一所|一个|一座|一间|家|所|个|座|间)[^，。；,;]{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|"
     r"超市|公寓|住宅|养老院|培训中心|食堂|咖啡馆|店|贸易公司|贸易行|销售公司|办事处)", re.I)
 A_PLANT = re.compile(r"工厂|化工厂|建厂|厂房|车间|生产线|装置|反应釜|基地|\b(plant|factory|facility|unit|workshop|production line|"
                      r"reactors?|works|complex)\b", re.I)
@@ -112,7 +123,7 @@ def _affirmed(text: str, trigger: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _chinese_pattern(trigger: str) -> re.Pattern:
-    parts = ["(?:" + "|".join(re.escape(a) for a in part.strip().split("|") if a) + ")"
+    parts = ["(?:" + "|".join(re.escape(a).replace(r"\#", _NUMBER) for a in part.strip().split("|") if a) + ")"
              for part in trigger.split("…") if part.strip()]
     return re.compile(r"[^，,、。；;.!?！？\n]{0,8}?".join(parts))
 
@@ -172,13 +183,13 @@ def _english_pattern(trigger: str) -> re.Pattern:
     for i, segment in enumerate(segments):
         alternatives = []
         for alternative in segment.split("|"):
-            words = [re.escape(w) for w in re.findall(r"[a-z0-9]+", alternative)]
+            words = [_NUMBER if w == "#" else re.escape(w) for w in re.findall(r"[a-z0-9]+|#", alternative)]
             if not words:
                 continue
-            if i == len(segments) - 1:  # the thing named: a plural, or any ending of a long word
+            if i == len(segments) - 1 and words[-1] != _NUMBER:  # the thing named: a plural, or any ending
                 last = words[-1]
                 words[-1] = rf"{_STEM.sub('', last)}[a-z]*" if len(last) > 5 else rf"{last}s?"
-            alternatives.append(r"[ \t-]+".join(words))
+            alternatives.append("".join(w + (r"[ \t-]*" if w == _NUMBER else r"[ \t-]+") for w in words[:-1]) + words[-1])
         parts.append("(?:" + "|".join(alternatives) + ")")
     # a gap of up to two words, and quotes or a possessive around them: the 'restricted' section,
     # the reservoir's second-tier safeguard area; or just a hyphen: coal-to-methanol
@@ -187,6 +198,7 @@ def _english_pattern(trigger: str) -> re.Pattern:
 
 
 _STEM = re.compile(r"(ery|ers|er|ing|ies|y|es|ed|s)$")
+_NUMBER = r"(?<!\d)(?:[1-9]\d?|[1-4]\d\d)(?![\d,.]\d)"  # "#" in a trigger: 1 to 499 ("80 m from a school"; 800 m is far)
 
 
 
@@ -197,8 +209,15 @@ def own_words(text: str) -> str:
 
 def product_words(text: str) -> str:
     """What names the project's own products: its own words less whom it sells to and what it is
-    made from (`CUSTOMERS`)."""
-    return CUSTOMERS.sub(" ", own_words(text))
+    made from (`CUSTOMERS`), what it says it is not ("我们的产品不是催化剂") and what it asks to be
+    counted as ("does our product come under coatings?")."""
+    return NOT_ITS_PRODUCT.sub(" ", CUSTOMERS.sub(" ", own_words(text)))
+
+
+def said_of_project(text: str) -> str:
+    """The text a rule's triggers are looked for in: less what it says of its customers ("cement is
+    such a carbon-intensive business")."""
+    return CUSTOMERS.sub(" ", text)
 
 
 def is_no_plant(text: str) -> bool:

@@ -240,6 +240,7 @@ class EligibilityChecker:
         # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
         zh = question_language(project.description or text) == "zh"
         site = cues.site_of(text, zh)
+        said = cues.said_of_project(text)
         into_park = site.moving_in or (not site.outside and bool(_named_park(project.park) or _named_park(searched)))
         # outside a *chemical* park: the plant counts itself among chemical plants, whatever it makes
         stays_out = (chemical or bool(cues.CHEMICAL.search(site.outside))) and not into_park
@@ -255,7 +256,7 @@ class EligibilityChecker:
             # Chinese triggers in Chinese text; English text by its own triggers, where a negation
             # can be seen (its translated terms lose the "not" before them).
             hits += [(rule, found) for t in (rule.triggers if zh else rule.triggers_en)
-                     if t and (found := cues.triggered(text, t, zh))]
+                     if t and (found := cues.triggered(said, t, zh))]
         return hits
 
     def _terms(self, text: str) -> tuple[list[str], str, AnalyzedQuery]:

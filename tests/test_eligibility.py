@@ -134,7 +134,7 @@ def test_gold_dev_split(checker):
     from evals.eligibility import run_eligibility_eval
 
     report = run_eligibility_eval(checker.retriever, ROOT / "evals" / "gold" / "eligibility.jsonl", "dev")
-    assert report["overall"]["n"] == 196
+    assert report["overall"]["n"] == 236
     assert report["overall"]["verdict_accuracy"] >= 0.9  # the rules were shaped on this split
 
 
@@ -324,6 +324,34 @@ def test_what_the_project_makes_and_where(checker, text, verdict, item):
     assert report.verdict == verdict, [r.text for r in report.reasons]
     assert item is None or report.reasons[0].rule.name == item
     grounded(report)
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # a distance under 500 m is nearness; 800 m is not
+    ("An ink plant; the nearest primary school is about 80 m across the road.", "prohibited"),
+    ("涂料厂，离学校不到100米。", "prohibited"),
+    ("An ink plant; the plant is 800 metres from the nearest village.", "permitted"),
+    # outside a park said by what the site is
+    ("A new wax emulsion plant in an ordinary industrial development zone; it isn't designated for chemicals.",
+     "restricted"),
+    ("Antioxidants; we'd prefer to avoid the chemical parks.", "restricted"),
+    ("我们想新建水性涂料厂，不打算进化工园区。", "restricted"),
+    ("A resin plant outside the chemical parks; moving into a park in the next few years is simply not realistic.",
+     "restricted"),
+    # what the product is not, what it is asked to count as, whom it serves
+    ("拟建吸附分子筛项目，我们的产品不是催化剂。", "permitted"),
+    ("UV photoinitiators for the UV-curing market (inks, wood coatings). Does our product come under coatings?",
+     "permitted"),
+    ("A 30 kta NMP plant plus a solvent recovery service for battery plants.", "permitted"),
+    ("We plan a PCE superplasticiser plant. Our customers move to PCE since cement is such a carbon-intensive "
+     "business.", "encouraged"),
+    # a trading company registered, an industrial laundry
+    ("We plan to register a trading company for antioxidants in Yingkou with just an office.", "not_covered"),
+    ("An industrial laundry for chemical-protective suits; no chemical production of any kind.", "not_covered"),
+])
+def test_more_ways_investors_say_it(checker, text, verdict):
+    report = checker.check(Project(text))
+    assert report.verdict == verdict, [r.text for r in report.reasons]
 
 
 def test_the_quote_shows_every_matched_product_word(checker):
