@@ -33,17 +33,23 @@ CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园�
                      r"\b(fine[- ])?chemical[- ]((industry|park)[- ])?(plan|polic(y|ies)|rules|approvals?|requirements|"
                      r"regulations|permits?|procedures)\b|"
                      r"[^.;!?]*\b(chemicals? (we|they) use|the only chemicals?)\b[^.;!?]*", re.I)
-# Whom a product is sold to, what it is used for and what it is made from name other products than
-# the project's: "客户主要是…农药溶剂用户", "产品用于纸箱、食品包装印刷", "原料菱镁矿就地取", "PBAT树脂外购",
+# Whom a product is sold to and what it is used for name other products than the project's, each
+# within its clause: "客户主要是…农药溶剂用户", "产品用于纸箱、食品包装印刷", "为本地聚丙烯厂生产…",
 # "Customers: PP producers", "a recovery service for battery plants", "for the UV-curing market (inks …)".
-CUSTOMERS = re.compile(r"(客户|用户|销往|卖给|供应给|供货给|产品用于)[^。；]*|原料[^，。；]*|[^，。；（(]{0,12}外购|"
-                       r"\b(customers?|clients?)\b[^.;]*|\b(sold|sell|selling|supplying) to\b[^.;]*|"
-                       r"\b(to|for) [\w\s/-]{0,30}?\b(makers|producers|manufacturers|plants|factories|mills|users)\b|"
-                       r"\bfor (the )?[\w\s-]{0,30}?\bmarkets?\b[^.;]*|"
-                       r"\b(raw materials?|feedstocks?)\b[^.;]*", re.I)
-NOT_ITS_PRODUCT = re.compile(r"(不是|并非|不含|不属于)[^，。；,;]{0,10}|\b(not(?! only)|isn['’]t|aren['’]t|never)\s+(a |an |any )?"
-                             r"[\w-]+(\s+[\w-]+)?|[^.!?。！？]*\b(counts? as|comes? under|qualif(y|ies) as|belongs? to|"
-                             r"falls? under)\b[^.!?。！？]*[?？]|[^。！？?]*(算不算|属不属于|是否属于|算是)[^。！？?]*[？?]", re.I)
+CUSTOMERS = re.compile(r"(客户|用户)(主要)?(是|为|有|在|包括|群)[^，。；]*|[^，。；]{0,15}(用户|客户)(?=[，。；]|$)|(销往|卖给|供应给|供货给|产品用于|主要用于)[^，。；]*|"
+                       r"为[^，。；为]{1,10}?(厂|企业|公司)(?=生产|提供|配套|供货)|"
+                       r"\b(customers?|clients?)\b[^,.;]*|\b(sold|sell|selling|supplying) to\b[^,.;]*|"
+                       r"\bfor [\w\s/-]{0,30}?\b(makers|producers|manufacturers|plants|factories|mills|users)\b|"
+                       r"\bfor (the )?[\w\s-]{0,30}?\bmarkets?\b(\s*\([^)]*\))?", re.I)
+# What a product is made from: "原料菱镁矿就地取", "PBAT树脂外购", "外购环氧乙烷生产…", "feedstock: ethylene".
+INPUTS = re.compile(r"原料(是|为|用|来自|主要是)?[^，。；生制做]*|[^，。；（(]{0,12}外购|外购[^，。；生制做]*|"
+                    r"\b(raw materials?|feedstocks?)\b[^,.;]*", re.I)
+NOT_ITS_PRODUCT = re.compile(r"(不是|并非|不含|不属于|不设|不建)[^，。；,;的而]{0,10}|"
+                             r"\b(not(?! only)|no|isn['’]t|aren['’]t|never)\s+(a |an |any )?[\w-]+(\s+[\w-]+)?|"
+                             r"[^.!?]*\b(counts? as|comes? under|qualif(y|ies) as|belongs? to|falls? under)\s+(that|this|it|them)\b"
+                             r"[^.!?]*[?？]|"  # "…likes coatings — does our product come under that?"
+                             r"\b(counts? as|comes? under|qualif(y|ies) as|belongs? to|falls? under)\b[^.!?,;]*[?？]|"
+                             r"[^，。；！？?]*(算不算|属不属于|是否属于|算是)[^，。；！？?]*[？?]", re.I)
 FOREIGN = re.compile(r"外资|外商|外国|境外|合资|独资|foreign|overseas|joint venture|wfoe|wholly[- ]owned|"
                      r"german|korean|japanese|american|european|singapore", re.I)
 HAZARDOUS = re.compile(r"危险化学品|易燃|易爆|有毒|剧毒|hazardous|flammable|toxic|explosive", re.I)
@@ -53,7 +59,8 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _NEGATION = re.compile(r"(不|非|无|没有|远离|不属于|不是|不涉及|避免|替代|取代|代替|替换|"
                        r"\bnot\b|\bno\b|\bnon-?|\bwithout\b|\baway from\b)[\s\w-]{0,3}$|"
-                       r"(不在|不属于|不涉及)[^，。；,;]{0,8}$", re.I)  # 不在任何饮用水水源保护区
+                       r"(不在|不属于|不涉及)[^，。；,;]{0,8}$|"  # 不在任何饮用水水源保护区
+                       r"(没有|无|不含)[^，。；]{0,12}、[^，。；]{0,8}$", re.I)  # 500米范围内没有学校、村庄
 # What keeps an English trigger from counting: a negation up to two words before it ("not located
 # near", "isn't near any", "far from"), a replacement ("replacing outdated equipment" is an upgrade),
 # or "for" just before it ("coagulants for drinking water sources" names a market, not a site).
@@ -64,22 +71,23 @@ _NOT_AFFIRMED_EN = re.compile(r"(?:\b(?:not|no|non|never|without|nowhere|neither
                               r"outside|beyond|instead of|replac\w*|upgrad\w*|substitut\w*)|n['’]t)[ \t-]+" + _LISTED +
                               r"(?:[\w'’-]+[ \t-]+){0,2}$|\bfor[ \t]+$", re.I)
 OUTSIDE_PARK = re.compile(r"(园|园区|开发区)(外|以外)(?![环围侧墙路部])|不在.{0,8}园区|(不是|不属于|非)(化工)?园区|"
-                          r"不(打算|想|准备|愿意)?(进|入|进入)(化工)?园|(普通|一般)工业(园|区)|"
+                          r"不(打算|想|准备|愿意)?(进|入|进入)(化工)?园|(普通|一般)工业(园|区)|避开(化工)?园区|"
                           r"(没|未(?!来))(搬)?(进|入)(化工)?园|园区[^。；]{0,12}不想去|自选厂址|单独选址|独立选址|"
                           r"\bstandalone site\b|\b(km|kilometres|kilometers|miles) (away )?from the nearest (chemical )?park\b|"
                           r"\bthere['’]?s no (chemical )?park\b|\bthere is no (chemical )?park\b|"
-                          r"\boutside (of )?(the|any|a) (chemical )?park|\bavoid (the |a |any )?(chemical )?parks?\b|"
+                          r"\boutside (of )?(the|any|a) (chemical )?park|\bavoid (the |any )?chemical parks?\b|"
+                          r"\bnot in [\w\s]{0,30}?\b(any|a) (other )?(chemical )?park|"
                           r"\b(isn['’]t|is not|not) designated for chemicals?\b|"
                           r"\b(ordinary|general|normal) industrial (development )?(zone|estate|park|area)\b|"
                           r"\bnot (located )?((in|inside|within) )?(the|any|a|an) (chemical )?park", re.I)
 # A description that says nothing is produced gets no "permitted" on its chemical words alone.
-NO_PRODUCTION = re.compile(r"不生产|无生产|\bno (production|manufacturing|processing)\b|"
+NO_PRODUCTION = re.compile(r"不生产(?=[，。；,;]|$)|无生产(?![废污用])|\bno (production|manufacturing|processing)\b|"
                            r"\bnot (a )?(production|manufacturing)\b", re.I)
 # Trade only, or no production at all, whatever it sells or serves: no project of the plan's.
-MAKES_NOTHING = re.compile(r"不碰货|纯贸易|只做贸易|无任何生产|没有任何生产|不涉及(任何)?生产|无生产(活动|环节)|"
+MAKES_NOTHING = re.compile(r"不碰货|纯贸易|只做贸易|无任何生产|没有任何生产|不生产任何(产品|东西)|不涉及(任何)?生产(?![废污用])|无生产(活动|环节)|"
                            r"\bpure(ly)? trading\b|\btrading only\b|"
-                           r"\bno (chemical )?(production|manufacturing|processing)\b(?! (waste|wastewater|effluent|water|lines?))",
-                           re.I)
+                           r"\bno (chemical )?(production|manufacturing|processing)\b"
+                           r"(?=\s*(of any kind|activit|at all|or storage|on site|[,.;)]|$))", re.I)
 # "地方还没定", "we haven't chosen a site": a project not yet going into any park.
 UNDECIDED_SITE = re.compile(r"(地方|地点|选址|厂址|园区|落户地)[^，。；]{0,4}(待定|没定|未定|没选|未选)|"
                             r"\b(have(n['’]t| not)|not yet) (chosen|picked|decided on|settled on) (a|the|our) "
@@ -108,6 +116,7 @@ NOT_A_PLANT = re.compile(
     r"(开|建|办|开设|兴建|注册)(一家|一所|一个|一座|一间|家|所|个|座|间)[^，。；,;]{0,8}?(幼儿园|学校|医院|诊所|餐厅|饭店|酒店|宾馆|办公室|"
     r"超市|公寓|住宅|养老院|培训中心|食堂|咖啡馆|店|贸易公司|贸易行|销售公司|办事处)", re.I)
 A_PLANT = re.compile(r"工厂|化工厂|建厂|厂房|车间|生产线|装置|反应釜|基地|\b(plant|factory|facility|unit|workshop|production line|"
+                     r"produce|manufacture|"
                      r"reactors?|works|complex)\b", re.I)
 
 
@@ -155,8 +164,11 @@ def _moving_in(text: str, m: re.Match) -> bool:
     return not (_OBLIGATION_BEFORE.search(before) and _QUESTION_AFTER.match(text, m.end()))
 
 
-_FAR_AFTER = re.compile(r".{0,3}远")
+_FAR_AFTER = re.compile(r"[^，。；]{0,3}远|[^，。；]{0,8}?(公里|千米|\d{3,}\s*米以外|以外)")  # 约3公里; 1200米以外
 _FAR_AFTER_EN = re.compile(r"[^,.;!?\n]{0,25}?\b\d+(\.\d+)?\s*(km|kilomet(er|re)s?|miles)\b", re.I)
+_LEFT_BEHIND = re.compile(r"(\bfrom|\bunlike|\brather than|\binstead of)\s+([\w-]+\s+){0,2}$|(原来(在|是)?|从)[^，。；]{0,6}$",
+                          re.I)
+_A_SIZE = re.compile(r"\s+(wide|high|tall|long|deep|thick)\b", re.I)  # "a village road 12 m wide"
 _NEGATION_INSIDE = re.compile(r"没有|无|不是|远离")
 _LISTED_AS = re.compile(r"list|categor|catalog|section|名录|目录|清单|类", re.I)
 _ASKING = re.compile(r"^\s*(is|are|does|do)\b|是否|是不是|算不算|属不属于|在不在|吗", re.I)
@@ -173,6 +185,7 @@ def _affirmed_en(text: str, trigger: str) -> str:
     match never runs across a line break: the items of a pasted list stay apart."""
     return next((m.group(0) for m in _english_pattern(trigger.lower()).finditer(text)
                  if not _taken_back(text, m.start(), False) and not _FAR_AFTER_EN.match(text, m.end())
+                 and not _A_SIZE.match(text, m.end())
                  and not _asked(text, m)), "")
 
 
@@ -208,21 +221,22 @@ def own_words(text: str) -> str:
 
 
 def product_words(text: str) -> str:
-    """What names the project's own products: its own words less whom it sells to and what it is
-    made from (`CUSTOMERS`), what it says it is not ("我们的产品不是催化剂") and what it asks to be
-    counted as ("does our product come under coatings?")."""
-    return NOT_ITS_PRODUCT.sub(" ", CUSTOMERS.sub(" ", own_words(text)))
+    """What names the project's own products: its own words less whom it sells to (`CUSTOMERS`),
+    what it is made from (`INPUTS`), what it says it is not ("我们的产品不是催化剂") and what it asks
+    to be counted as ("does our product come under coatings?")."""
+    return NOT_ITS_PRODUCT.sub(" ", INPUTS.sub(" ", CUSTOMERS.sub(" ", own_words(text))))
 
 
 def said_of_project(text: str) -> str:
-    """The text a rule's triggers are looked for in: less what it says of its customers ("cement is
-    such a carbon-intensive business")."""
+    """The text a rule's triggers are looked for in: less what it says of its customers ("our
+    customers … since cement is such a carbon-intensive business")."""
     return CUSTOMERS.sub(" ", text)
 
 
 def is_no_plant(text: str) -> bool:
     """A kindergarten, a shop, an office, a trading or software business: nothing is made."""
-    return bool(NOT_A_PLANT.search(text) and not A_PLANT.search(own_words(text)) or MAKES_NOTHING.search(text))
+    return bool(NOT_A_PLANT.search(text) and not A_PLANT.search(NOT_ITS_PRODUCT.sub(" ", own_words(text)))
+                or MAKES_NOTHING.search(text))
 
 
 def names_chemicals(text: str) -> bool:
@@ -240,7 +254,9 @@ class Site:
 
 def site_of(text: str, zh: bool) -> Site:
     outside = OUTSIDE_PARK.search(text)
-    said = outside.group(0) if outside and not _taken_back(text, outside.start(), zh) else ""  # "不打算自选厂址"
+    # "不打算自选厂址"; "rather than an ordinary industrial zone", "moving from an ordinary industrial zone"
+    said = outside.group(0) if outside and not _taken_back(text, outside.start(), zh) \
+        and not _LEFT_BEHIND.search(text[max(0, outside.start() - 30):outside.start()]) else ""
     return Site(said, any(_moving_in(text, m) for m in INTO_PARK.finditer(text)), bool(UNDECIDED_SITE.search(text)))
 
 

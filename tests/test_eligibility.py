@@ -354,6 +354,35 @@ def test_more_ways_investors_say_it(checker, text, verdict):
     assert report.verdict == verdict, [r.text for r in report.reasons]
 
 
+@pytest.mark.parametrize("text, verdicts", [
+    # a customer, a market, a raw material or a negation within its clause, not the product beside it
+    ("We want to produce antioxidants for PP producers in the Xianrendao park.", "encouraged"),
+    ("We will use local magnesite raw material to produce magnesium hydroxide flame retardant.", "encouraged"),
+    ("生产不含甲醛的水性木器涂料，入驻大石桥化工园区。", "encouraged"),
+    ("Our clients asked us to localise production, so we will build a flocculant plant in the Dashiqiao park.",
+     "encouraged"),
+    ("在仙人岛新建年产1万吨絮凝剂项目，这个算不算鼓励类？", "encouraged"),
+    # a customer or a raw material does not hide the project's own risk
+    ("销往东北三省，工厂在饮用水水源二级保护区内，年产5000吨油漆。", "prohibited"),
+    ("新建油漆厂，原料仓库紧挨着镇中心小学。", "prohibited"),
+    ("Our feedstock is methanol from our own coal gasification unit; we plan 20,000 t/a of formaldehyde resins.",
+     "restricted"),
+    # distances and lists of what is not near
+    ("涂料厂在大石桥化工园区，距最近的村庄约3公里。", "encouraged"),
+    ("抗氧剂装置在仙人岛能源化工区，周边1公里内无学校、医院和居民区。", "encouraged"),
+    # avoiding delays is no avoiding parks; registering a company that produces is a plant
+    ("We will build a coatings plant in the Dashiqiao park and want to avoid the park entry delays we had elsewhere.",
+     "encouraged"),
+    ("We will register a WFOE with its office in Yingkou and produce 5,000 t/a of antioxidants in Xianrendao.",
+     "encouraged"),
+    ("本项目不涉及生产废水外排，年产1万吨水性涂料，位于大石桥化工园区。", "encouraged"),
+    ("We plan to register a sales office in Yingkou for our German coatings.", "not_covered"),
+])
+def test_a_clause_is_read_within_its_bounds(checker, text, verdicts):
+    report = checker.check(Project(text))
+    assert report.verdict == verdicts, [r.text for r in report.reasons]
+
+
 def test_the_quote_shows_every_matched_product_word(checker):
     report = checker.check(Project("第四代聚丙烯催化剂和非邻苯类给电子体"))
     assert {"聚丙烯催化剂", "给电子体"} <= set(report.matched)
