@@ -20,8 +20,8 @@ CHEMICAL = re.compile(r"化工|化学|染料|颜料|油墨|香精|香料|电镀|
                       r"酸[钠钾钙镁铝锂]|氢氧化|过氧化|镀[锌铬镍铜锡金银]|"
                       r"\b(sulfur|sulphur|phosphorus|chlorine|fluorine|ammonia|\w*(silicate|sulfate|sulphate|chloride|oxide|"
                       r"carbonate|nitrate|phosphate|acetate|fluoride)s?|chemicals?|resins?|polymers?|plastics?|fib(er|re)s?|"
-                      r"films?|catalysts?|additives?|pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|inks?|esters?|dyes?|"
-                      r"pigments?|paints?|detergents?|disinfectants?|saniti[sz]ers?|plastici[sz]ers?|lubricants?|sealants?|epoxy|"
+                      r"films?|catalysts?|additives?|pesticides?|fertili[sz]ers?|coatings?|adhesives?|solvents?|gas(es)?|"
+                      r"inks?|esters?|dyes?|pigments?|paints?|detergents?|disinfectants?|saniti[sz]ers?|plastici[sz]ers?|lubricants?|sealants?|epoxy|"
                       r"fragrances?|electroplating|plating|methanol|pvc|refinery|refining|emulsions?|acrylics?|monomers?|"
                       r"surfactants?|intermediates?|syngas|formaldehyde|stabili[sz]ers?|polyols?|acids?)\b", re.I)
 # Chemical words that say where a project is, whom it serves or what it merely uses, not what it
@@ -36,7 +36,8 @@ CONTEXT = re.compile(r"不涉及(化工|化学品?)|\bno chemicals\b|化工(园�
 # Whom a product is sold to and what it is used for name other products than the project's, each
 # within its clause: "客户主要是…农药溶剂用户", "产品用于纸箱、食品包装印刷", "为本地聚丙烯厂生产…",
 # "Customers: PP producers", "a recovery service for battery plants", "for the UV-curing market (inks …)".
-CUSTOMERS = re.compile(r"(客户|用户)(主要)?(是|为|有|在|包括|群)[^，。；]*|[^，。；]{0,15}(用户|客户)(?=[，。；]|$)|(销往|卖给|供应给|供货给|产品用于|主要用于)[^，。；]*|"
+CUSTOMERS = re.compile(r"(客户|用户)(主要)?(是|为|有|在|包括|群)[^，。；]*|[^，。；]{0,15}(用户|客户)(?=[，。；]|$)|"
+                       r"(销往|卖给|供应给|供货给|产品用于|主要用于)[^，。；]*|"
                        r"为[^，。；为]{1,10}?(厂|企业|公司)(?=生产|提供|配套|供货)|"
                        r"\b(customers?|clients?)\b[^,.;]*|\b(sold|sell|selling|supplying) to\b[^,.;]*|"
                        r"\bfor [\w\s/-]{0,30}?\b(makers|producers|manufacturers|plants|factories|mills|users)\b|"
@@ -44,6 +45,8 @@ CUSTOMERS = re.compile(r"(客户|用户)(主要)?(是|为|有|在|包括|群)[^�
 # What a product is made from: "原料菱镁矿就地取", "PBAT树脂外购", "外购环氧乙烷生产…", "feedstock: ethylene".
 INPUTS = re.compile(r"原料(是|为|用|来自|主要是)?[^，。；生制做]*|[^，。；（(]{0,12}外购|外购[^，。；生制做]*|"
                     r"\b(raw materials?|feedstocks?)\b[^,.;]*", re.I)
+# What a description says its product is not, or asks it to be counted as: "我们的产品不是催化剂",
+# "不含甲醛的…" (up to 的), "not only …" stays; a question's own clause, or its sentence when it points back.
 NOT_ITS_PRODUCT = re.compile(r"(不是|并非|不含|不属于|不设|不建)[^，。；,;的而]{0,10}|"
                              r"\b(not(?! only)|no|isn['’]t|aren['’]t|never)\s+(a |an |any )?[\w-]+(\s+[\w-]+)?|"
                              r"[^.!?]*\b(counts? as|comes? under|qualif(y|ies) as|belongs? to|falls? under)\s+(that|this|it|them)\b"
