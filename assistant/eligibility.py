@@ -142,7 +142,7 @@ class EligibilityChecker:
         # chemical words of its own, or a product of the glossary's (plasticiser, PVC additives)
         chemical = not not_a_plant and (cues.names_chemicals(text)
                                         or any(e.kind == "product" for e in analysis.expansions))
-        banned = [] if not_a_plant else self._prohibitions(project, text, searched, chemical or item is not None)
+        banned = [] if not_a_plant else self._prohibitions(project, text, searched, chemical or item is not None, zh)
         if banned:
             worst = "prohibited" if any(r.verdict == "prohibited" for r, _ in banned) else "restricted"
             verdict = worst
@@ -231,14 +231,14 @@ class EligibilityChecker:
 
     # ------------------------------------------------------------------ matching
 
-    def _prohibitions(self, project: Project, text: str, searched: str, chemical: bool) -> list[tuple[Rule, str]]:
+    def _prohibitions(self, project: Project, text: str, searched: str, chemical: bool,
+                      zh: bool) -> list[tuple[Rule, str]]:
         """Rules whose trigger words the description uses — not negated ("不属于高污染", "not
         energy-intensive"). The outside-park rules (scope "outside-park") hold for a chemical project
         staying outside a park, said in any words; the ban on entering a park (scope "park") for a
         project not outside one and whose site is decided ("还没定", "haven't chosen a site": the
         two-high scrutiny is what holds then)."""
         # "园外企业搬迁入园" moves into a park; "不在任何园区，在原址扩建" stays outside, whatever place it names.
-        zh = question_language(project.description or text) == "zh"
         site = cues.site_of(text, zh)
         said = cues.said_of_project(text)
         into_park = site.moving_in or (not site.outside and bool(_named_park(project.park) or _named_park(searched)))
