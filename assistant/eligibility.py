@@ -213,7 +213,8 @@ class EligibilityChecker:
                                  f"The park field says {field_park}, the description {described}; judged by the field."))
                 asked.append(_say(zh, "请确认拟入园区。", "Which park is it?"))
         if project.new is not None:
-            expansion, new = bool(cues.EXPANSION.search(project.description)), bool(cues.NEW_PROJECT.search(project.description))
+            expansion = bool(cues.EXPANSION.search(project.description))
+            new = bool(cues.NEW_PROJECT.search(project.description))
             if expansion != new and new != project.new:  # the description says one of them, the field the other
                 said.append(_say(zh, f"新建/扩建一栏与描述不一致；按一栏（{'新建' if project.new else '扩建'}）列出手续。",
                                  f"The new/expansion field and the description disagree; procedures follow the field "

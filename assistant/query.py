@@ -143,26 +143,27 @@ class QueryAnalyzer:
     def products_named(self, text: str) -> tuple[Expansion, ...]:
         """The glossary's products a Chinese text names: by an abbreviation of three letters or
         more (PCE, EMC, 6PPD in "上个聚羧酸（PCE）母液项目"; PE is also private equity), or by a
-        product's Chinese name of four characters or more, which the tokenizer may split (改性氢氧化镁;
-        a shorter one such as 树脂 is a word of its own and too general to name a product alone). Kept out of `analyze`,
-        which leaves a Chinese question as it is for search."""
+        Chinese name of four characters or more, which the tokenizer may split (改性氢氧化镁; a
+        shorter one such as 树脂 is a word of its own and too general to name a product alone).
+        Kept out of `analyze`, which leaves a Chinese question as it is for search."""
         glossary = self._glossary_table()
         found = ((w, glossary.get((canonical(w),))) for w in dict.fromkeys(_WORD.findall(text.lower())) if len(w) >= 3)
         by_abbreviation = [Expansion(w, g[0], "glossary", g[1]) for w, g in found if g and g[1] == "product"]
-        named = tuple(t for t in self._product_terms() if len(t) >= 4 and t in text)
+        named = tuple(t for t in self._product_names() if t in text)
         return tuple(by_abbreviation) + ((Expansion("", named, "glossary", "product"),) if named else ())
 
-    def _product_terms(self) -> tuple[str, ...]:
+    def _product_names(self) -> tuple[str, ...]:
+        """The glossary's Chinese product names of four characters or more."""
         if self._products is None:
             self._products = tuple(sorted({t for terms, kind in self._glossary_table().values() if kind == "product"
-                                           for t in terms if _HAN.search(t)}, key=len, reverse=True))
+                                           for t in terms if len(t) >= 4 and _HAN.search(t)}))
         return self._products
 
     def load_tables(self) -> None:
         """Build the glossary, pinyin and dictionary tables now (about 2 s) rather than on the
         first English question that needs them."""
         self._glossary_table()
-        self._product_terms()
+        self._product_names()
         self._pinyin_table()
         self._cedict_table()
 
